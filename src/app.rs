@@ -1,0 +1,101 @@
+//! Wires a store, the importer and the schema together, and seeds an empty store.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use include_dir::{include_dir, Dir};
+
+use crate::domain::Graph;
+use crate::graphql::{self, KgSchema, Services};
+use crate::import::{self, Importer, PathSegment, ReportInput};
+use crate::model::Label;
+use crate::store::{ListQuery, Store};
+
+/// The seed dataset, compiled in so that `kg serve` needs no checkout.
+static BUNDLED_SEED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/seed");
+
+/// Where seed reports come from.
+#[derive(Clone, Debug, Default)]
+pub enum Seed {
+    /// No seeding.
+    None,
+    /// The dataset of `data/seed/` compiled into the binary.
+    #[default]
+    Bundled,
+    /// Every `*.json` of a folder, in name order.
+    Dir(PathBuf),
+}
+
+impl Seed {
+    /// The seed's report inputs, in order.
+    pub fn reports(&self) -> anyhow::Result<Vec<ReportInput>> {
+        match self {
+            Seed::None => Ok(Vec::new()),
+            Seed::Dir(dir) => import::read_dir(dir),
+            Seed::Bundled => {
+                let mut files: Vec<_> = BUNDLED_SEED
+                    .files()
+                    .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+                    .collect();
+                files.sort_by_key(|f| f.path());
+                files
+                    .into_iter()
+                    .map(|f| {
+                        serde_json::from_slice(f.contents())
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", f.path().display()))
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// A running application's parts.
+#[derive(Clone)]
+pub struct App {
+    pub graph: Graph,
+    pub importer: Arc<Importer>,
+    pub schema: KgSchema,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let graph = Graph::new(store);
+        let importer = Arc::new(Importer::new(graph.clone()));
+        let schema = graphql::schema(Services {
+            graph: graph.clone(),
+            importer: Arc::clone(&importer),
+        });
+        Self {
+            graph,
+            importer,
+            schema,
+        }
+    }
+
+    /// Imports the seed through the one import path when the store holds no report yet.
+    /// Returns how many reports were imported.
+    pub async fn seed_if_empty(&self, seed: &Seed) -> anyhow::Result<usize> {
+        let reports = seed.reports()?;
+        if reports.is_empty() {
+            return Ok(0);
+        }
+        let existing = self
+            .graph
+            .store()
+            .list(&ListQuery {
+                label: Label::Report,
+                equals: vec![],
+                offset: 0,
+                limit: 0,
+            })
+            .await?;
+        if existing.total > 0 {
+            return Ok(0);
+        }
+        self.importer
+            .import(&reports, &[PathSegment::Field("seed")], true)
+            .await?;
+        Ok(reports.len())
+    }
+}

@@ -1,0 +1,25 @@
+//! Domain rules, in plain Rust above the store: the attribute catalogue, status derivation,
+//! conflict detection, and the batched reads that gather their inputs. Written once for
+//! every store, and never inside a resolver.
+
+pub mod attributes;
+pub mod conflict;
+mod graph;
+pub mod provenance;
+pub mod status;
+#[cfg(test)]
+mod status_tests;
+
+pub use graph::{entity_candidates, Graph};
+
+use crate::model::record::DecodeError;
+use crate::store::StoreError;
+
+/// A failure below the request: the store failed or returned something undecodable.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}

@@ -1,0 +1,248 @@
+//! Gathers the evidence the status rule reads, for many claims at once, in a number of
+//! store calls that depends on the depth of the organisation hierarchy (capped), never on
+//! how many claims, assertions or sources there are.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::attributes::{attribute, PARTICIPANT};
+use super::status::{AssertionFacts, ConflictFacts, SourceFacts, StatusInputs};
+use super::{DomainError, Graph};
+use crate::model::{
+    Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, Source,
+};
+use crate::store::Direction;
+
+/// How far up `position` and `partOf` links principals are followed.
+const MAX_HIERARCHY_DEPTH: usize = 6;
+
+/// The status inputs of each of these claims.
+pub async fn status_inputs(
+    graph: &Graph,
+    claim_ids: &[NodeId],
+) -> Result<HashMap<NodeId, StatusInputs>, DomainError> {
+    let conflicts = graph
+        .linked(claim_ids, RelType::ConflictsWith, Direction::Out)
+        .await?;
+    let mut all_claims: Vec<NodeId> = claim_ids.to_vec();
+    all_claims.extend(conflicts.values().flatten().cloned());
+    let claims = graph.typed::<Claim>(&all_claims).await?;
+    let assertions_of = graph
+        .linked(&all_claims, RelType::About, Direction::In)
+        .await?;
+    let assertion_ids: Vec<NodeId> = assertions_of.values().flatten().cloned().collect();
+    let facts = assertion_facts(graph, &assertion_ids).await?;
+    let facts_of = |claim: &NodeId| -> Vec<AssertionFacts> {
+        assertions_of
+            .get(claim)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| facts.get(id).cloned())
+            .collect()
+    };
+    let wanted: Vec<&Claim> = claim_ids.iter().filter_map(|id| claims.get(id)).collect();
+    let principals = principals(graph, &wanted).await?;
+
+    let mut inputs = HashMap::new();
+    for claim in wanted {
+        let conflicts = conflicts
+            .get(&claim.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| claims.get(id))
+            .map(|other| ConflictFacts {
+                claim: other.id.clone(),
+                statement: other.statement.clone(),
+                assertions: facts_of(&other.id),
+            })
+            .collect();
+        inputs.insert(
+            claim.id.clone(),
+            StatusInputs {
+                assertions: facts_of(&claim.id),
+                principals: principals.get(&claim.id).cloned().unwrap_or_default(),
+                conflicts,
+            },
+        );
+    }
+    Ok(inputs)
+}
+
+fn first(map: &BTreeMap<NodeId, Vec<NodeId>>, id: &NodeId) -> Option<NodeId> {
+    map.get(id).and_then(|ids| ids.first()).cloned()
+}
+
+/// Each assertion with its report, publisher, relays and sources.
+async fn assertion_facts(
+    graph: &Graph,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, AssertionFacts>, DomainError> {
+    let assertions = graph.typed::<Assertion>(ids).await?;
+    let report_of = graph.linked(ids, RelType::MadeIn, Direction::Out).await?;
+    let cites = graph.linked(ids, RelType::Cites, Direction::Out).await?;
+    let report_ids: Vec<NodeId> = report_of.values().flatten().cloned().collect();
+    let source_ids: Vec<NodeId> = cites.values().flatten().cloned().collect();
+    let reports = graph.typed::<Report>(&report_ids).await?;
+    let sources = graph.typed::<Source>(&source_ids).await?;
+    let publisher = graph
+        .linked(&report_ids, RelType::PublishedBy, Direction::Out)
+        .await?;
+    let relays = graph
+        .linked(&report_ids, RelType::Relays, Direction::Out)
+        .await?;
+    let affiliation = graph
+        .linked(&source_ids, RelType::AffiliatedWith, Direction::Out)
+        .await?;
+    let names = graph
+        .linked(&source_ids, RelType::Names, Direction::Out)
+        .await?;
+    let organisation_ids: Vec<NodeId> = publisher
+        .values()
+        .chain(affiliation.values())
+        .flatten()
+        .cloned()
+        .collect();
+    let organisations = graph.typed::<Entity>(&organisation_ids).await?;
+    let name_of = |id: &Option<NodeId>| {
+        id.as_ref()
+            .and_then(|id| organisations.get(id))
+            .map(|o| o.name.clone())
+    };
+
+    let mut facts = HashMap::new();
+    for (id, assertion) in assertions {
+        let Some(report) = first(&report_of, &id).and_then(|r| reports.get(&r)) else {
+            continue;
+        };
+        let publisher = first(&publisher, &report.id);
+        let sources = cites
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| sources.get(s))
+            .map(|source| {
+                let affiliation = first(&affiliation, &source.id);
+                SourceFacts {
+                    id: source.id.clone(),
+                    description: source.description.clone(),
+                    anonymous: source.anonymous,
+                    affiliation_name: name_of(&affiliation),
+                    affiliation,
+                    person: first(&names, &source.id),
+                }
+            })
+            .collect();
+        facts.insert(
+            id.clone(),
+            AssertionFacts {
+                id,
+                stance: assertion.stance,
+                date: assertion.made_at.or_else(|| report.published_at.clone()),
+                report: report.id.clone(),
+                report_title: report.title.clone(),
+                report_kind: report.kind,
+                publisher_name: name_of(&publisher),
+                publisher,
+                relays: relays.get(&report.id).cloned().unwrap_or_default(),
+                sources,
+            },
+        );
+    }
+    Ok(facts)
+}
+
+fn entity_value(claim: &Claim) -> Option<&NodeId> {
+    match &claim.value {
+        ClaimValue::Entity(id) => Some(id),
+        _ => None,
+    }
+}
+
+fn is_agent(id: &NodeId) -> bool {
+    matches!(id.label(), Label::Person | Label::Organization)
+}
+
+/// The principals of each claim: its parties (the subject and value when they are people or
+/// organisations, an event's participants) and the organisations they serve, up the
+/// `position` and `partOf` links.
+async fn principals(
+    graph: &Graph,
+    claims: &[&Claim],
+) -> Result<HashMap<NodeId, BTreeSet<NodeId>>, DomainError> {
+    let events: Vec<NodeId> = claims
+        .iter()
+        .filter(|c| c.subject.label() == Label::Event)
+        .map(|c| c.subject.clone())
+        .collect();
+    let mut participants: BTreeMap<NodeId, Vec<NodeId>> = BTreeMap::new();
+    for claim in graph.claims_about(&events).await? {
+        if claim.attribute == PARTICIPANT {
+            if let Some(value) = entity_value(&claim) {
+                participants
+                    .entry(claim.subject.clone())
+                    .or_default()
+                    .push(value.clone());
+            }
+        }
+    }
+    let parties: HashMap<NodeId, Vec<NodeId>> = claims
+        .iter()
+        .map(|claim| {
+            let mut parties: Vec<NodeId> = [Some(&claim.subject), entity_value(claim)]
+                .into_iter()
+                .flatten()
+                .filter(|id| is_agent(id))
+                .cloned()
+                .collect();
+            parties.extend(participants.get(&claim.subject).cloned().unwrap_or_default());
+            (claim.id.clone(), parties)
+        })
+        .collect();
+
+    let starts: Vec<NodeId> = parties.values().flatten().cloned().collect();
+    let serves = upward_links(graph, &starts, |spec| spec.serves || spec.contained_in).await?;
+    let closed = super::conflict::containment(&serves);
+    Ok(parties
+        .into_iter()
+        .map(|(claim, parties)| {
+            let mut principals: BTreeSet<NodeId> = parties.iter().cloned().collect();
+            for party in &parties {
+                principals.extend(closed.get(party).cloned().unwrap_or_default());
+            }
+            (claim, principals)
+        })
+        .collect())
+}
+
+/// The direct upward links (by attributes the filter accepts) from these entities and
+/// everything above them, level by level: two store calls a level.
+pub async fn upward_links(
+    graph: &Graph,
+    starts: &[NodeId],
+    follow: impl Fn(&super::attributes::AttributeSpec) -> bool,
+) -> Result<BTreeMap<NodeId, BTreeSet<NodeId>>, DomainError> {
+    let mut links: BTreeMap<NodeId, BTreeSet<NodeId>> = BTreeMap::new();
+    let mut seen: BTreeSet<NodeId> = starts.iter().cloned().collect();
+    let mut frontier: Vec<NodeId> = seen.iter().cloned().collect();
+    for _ in 0..MAX_HIERARCHY_DEPTH {
+        if frontier.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for claim in graph.claims_about(&frontier).await? {
+            let Some(value) = entity_value(&claim) else {
+                continue;
+            };
+            if attribute(&claim.attribute).is_some_and(&follow) {
+                links
+                    .entry(claim.subject.clone())
+                    .or_default()
+                    .insert(value.clone());
+                if seen.insert(value.clone()) {
+                    next.push(value.clone());
+                }
+            }
+        }
+        frontier = next;
+    }
+    Ok(links)
+}

@@ -1,0 +1,342 @@
+//! People, organisations, places and events, and the `Node` interface.
+
+use async_graphql::connection::{ConnectionNameType, EdgeNameType};
+use async_graphql::{Context, Enum, Interface, Object, OutputType, SimpleObject, ID};
+
+use super::connection::{page, page_of, window, Page};
+use super::errors::domain_error;
+use super::explanation::{status_of, ClaimStatus, StatusExplanation};
+use super::ids::encode;
+use super::loaders::{linked_typed, record, records, typed};
+use super::provenance::{Assertion, Claim, Report, Source};
+use super::scalars::{Date, FuzzyDate};
+use crate::domain::attributes::{OCCURRED, PARTICIPANT};
+use crate::model::record::{NodeRecord, StoredNode};
+use crate::model::{self, ClaimValue, Label, NodeId, RelType};
+use crate::store::Direction;
+
+/// An object with a global id, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The global id: opaque, stable across restarts."))]
+pub enum Node {
+    Person(Person),
+    Organization(Organization),
+    Place(Place),
+    Event(Event),
+    Report(Report),
+    Assertion(Assertion),
+    Source(Source),
+    Claim(Claim),
+}
+
+impl Node {
+    /// The GraphQL object for a stored node.
+    pub fn from_record(record: &NodeRecord) -> async_graphql::Result<Node> {
+        let decode = |e: model::record::DecodeError| domain_error(&e.into());
+        Ok(match record.label() {
+            Label::Person => Node::Person(Person(model::Entity::from_record(record).map_err(decode)?)),
+            Label::Organization => {
+                Node::Organization(Organization(model::Entity::from_record(record).map_err(decode)?))
+            }
+            Label::Place => Node::Place(Place(model::Entity::from_record(record).map_err(decode)?)),
+            Label::Event => Node::Event(Event(model::Entity::from_record(record).map_err(decode)?)),
+            Label::Report => Node::Report(Report(model::Report::from_record(record).map_err(decode)?)),
+            Label::Assertion => {
+                Node::Assertion(Assertion(model::Assertion::from_record(record).map_err(decode)?))
+            }
+            Label::Source => Node::Source(Source(model::Source::from_record(record).map_err(decode)?)),
+            Label::Claim => Node::Claim(Claim(model::Claim::from_record(record).map_err(decode)?)),
+        })
+    }
+
+    /// The nodes of these ids, in order; unknown ids are left out.
+    pub async fn load_many(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<Node>> {
+        records(ctx, ids).await?.iter().map(Node::from_record).collect()
+    }
+
+    pub async fn load(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<Node>> {
+        record(ctx, id).await?.as_ref().map(Node::from_record).transpose()
+    }
+}
+
+/// Claims linked to an entity (as subject, or as value), optionally of one attribute, paged.
+pub async fn claims_linked(
+    ctx: &Context<'_>,
+    entity: &NodeId,
+    rel: RelType,
+    attribute: Option<String>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Page<Claim>> {
+    let window = window(first, after)?;
+    let claims: Vec<Claim> = linked_typed::<model::Claim>(ctx, entity, rel, Direction::In)
+        .await?
+        .into_iter()
+        .filter(|c| attribute.as_ref().is_none_or(|a| &c.attribute == a))
+        .map(Claim)
+        .collect();
+    Ok(page_of(claims, window))
+}
+
+macro_rules! entity_fields {
+    ($ty:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $ty(pub model::Entity);
+
+        impl $ty {
+            fn node_id(&self) -> &NodeId {
+                &self.0.id
+            }
+        }
+    };
+}
+
+entity_fields!(Person, "A person as the news reports them.");
+entity_fields!(Organization, "A news outlet, government body, mission, company or other organisation.");
+entity_fields!(Place, "A place.");
+entity_fields!(Event, "Something that happened, or is reported to have happened.");
+
+/// What kind of body an organisation is.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::model::OrganizationKind")]
+pub enum OrganizationKind {
+    /// A newspaper, agency or broadcaster.
+    NewsOutlet,
+    /// A state's government as a whole.
+    Government,
+    /// A ministry, department or agency of a government.
+    GovernmentBody,
+    /// An embassy or a permanent mission.
+    DiplomaticMission,
+    /// A body of states, such as the United Nations.
+    InternationalOrganization,
+    /// A business.
+    Company,
+    /// A foundation or other non-profit body.
+    Nonprofit,
+    /// A university or college.
+    University,
+    /// Anything else.
+    Other,
+}
+
+/// A position a person holds in an organisation, with the claim that says so.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Position {
+    /// The position's title, as reported.
+    title: Option<String>,
+    /// From when, if reported.
+    valid_from: Option<FuzzyDate>,
+    /// Until when, if reported.
+    valid_to: Option<FuzzyDate>,
+    /// The claim behind this position: ask it "according to whom?".
+    claim: Claim,
+    #[graphql(skip)]
+    organization_id: Option<NodeId>,
+}
+
+#[async_graphql::ComplexObject]
+impl Position {
+    /// The organisation.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(id) = &self.organization_id else { return Ok(None) };
+        Ok(typed::<model::Entity>(ctx, std::slice::from_ref(id)).await?.pop().map(Organization))
+    }
+}
+
+/// The fields every entity shares, written once.
+macro_rules! entity_object {
+    ($ty:ident { $($extra:tt)* }) => {
+        #[Object]
+        impl $ty {
+            /// The global id.
+            pub async fn id(&self) -> ID {
+                encode(self.node_id())
+            }
+
+            /// The caller-supplied key the entity was imported with.
+            async fn key(&self) -> &str {
+                self.node_id().key()
+            }
+
+            /// The name (an event's title).
+            async fn name(&self) -> &str {
+                &self.0.name
+            }
+
+            /// Other names it is known by.
+            async fn aliases(&self) -> &[String] {
+                &self.0.aliases
+            }
+
+            /// A short description.
+            async fn description(&self) -> Option<&str> {
+                self.0.description.as_deref()
+            }
+
+            /// Claims about it, optionally of one attribute (see `attributes`).
+            async fn claims(
+                &self,
+                ctx: &Context<'_>,
+                attribute: Option<String>,
+                first: Option<i32>,
+                after: Option<String>,
+            ) -> async_graphql::Result<Page<Claim>> {
+                claims_linked(ctx, self.node_id(), RelType::Subject, attribute, first, after).await
+            }
+
+            /// Claims whose value it is (where it is the place, the employer, the spouse...).
+            async fn mentions(
+                &self,
+                ctx: &Context<'_>,
+                attribute: Option<String>,
+                first: Option<i32>,
+                after: Option<String>,
+            ) -> async_graphql::Result<Page<Claim>> {
+                claims_linked(ctx, self.node_id(), RelType::Value, attribute, first, after).await
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+entity_object!(Person {
+    /// Positions the person holds or held, each with its claim.
+    async fn positions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Position>> {
+        let claims = linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In).await?;
+        Ok(claims
+            .into_iter()
+            .filter(|c| c.attribute == "position")
+            .map(|c| Position {
+                title: c.qualifier.clone(),
+                valid_from: c.valid_from.as_ref().map(Into::into),
+                valid_to: c.valid_to.as_ref().map(Into::into),
+                organization_id: match &c.value {
+                    ClaimValue::Entity(id) => Some(id.clone()),
+                    _ => None,
+                },
+                claim: Claim(c),
+            })
+            .collect())
+    }
+});
+
+entity_object!(Organization {
+    /// What kind of organisation it is.
+    async fn kind(&self) -> Option<OrganizationKind> {
+        self.0.organization_kind.map(Into::into)
+    }
+
+    /// Reports it published.
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Report>> {
+        let window = window(first, after)?;
+        let reports = linked_typed::<model::Report>(ctx, &self.0.id, RelType::PublishedBy, Direction::In).await?;
+        Ok(page_of(reports.into_iter().map(Report).collect(), window))
+    }
+});
+
+entity_object!(Place {});
+
+entity_object!(Event {
+    /// The event's title (the same as `name`).
+    async fn title(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The claim that the event took place, from which its status comes.
+    async fn occurrence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
+        occurrence(ctx, &self.0.id).await
+    }
+
+    /// Whether the event took place, as the evidence stands (optionally as of a day): the
+    /// status of its occurrence claim, `UNREPORTED` when there is none.
+    async fn status(&self, ctx: &Context<'_>, as_of: Option<Date>) -> async_graphql::Result<ClaimStatus> {
+        Ok(match occurrence(ctx, &self.0.id).await? {
+            Some(claim) => status_of(ctx, &claim.0.id, as_of).await?.status.into(),
+            None => ClaimStatus::Unreported,
+        })
+    }
+
+    /// Why the event has its status: the explanation of its occurrence claim.
+    async fn status_explanation(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<Option<StatusExplanation>> {
+        match occurrence(ctx, &self.0.id).await? {
+            Some(claim) => Ok(Some(StatusExplanation(status_of(ctx, &claim.0.id, as_of).await?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Who took part, each edge with the claim that says so.
+    async fn participants(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Node, ParticipationEvidence, ParticipantConnectionName, ParticipantEdgeName>> {
+        let window = window(first, after)?;
+        let claims: Vec<model::Claim> = linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In)
+            .await?
+            .into_iter()
+            .filter(|c| c.attribute == PARTICIPANT)
+            .collect();
+        let total = claims.len();
+        let shown: Vec<model::Claim> = claims.into_iter().skip(window.offset).take(window.limit).collect();
+        let ids: Vec<NodeId> = shown
+            .iter()
+            .filter_map(|c| match &c.value {
+                ClaimValue::Entity(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut nodes = records(ctx, &ids).await?;
+        let mut items = Vec::new();
+        for claim in shown {
+            let ClaimValue::Entity(id) = &claim.value else { continue };
+            if let Some(at) = nodes.iter().position(|r| &r.id == id) {
+                let node = Node::from_record(&nodes.swap_remove(at))?;
+                items.push((node, ParticipationEvidence { claim: Claim(claim) }));
+            }
+        }
+        Ok(page(items, total, window))
+    }
+});
+
+async fn occurrence(ctx: &Context<'_>, event: &NodeId) -> async_graphql::Result<Option<Claim>> {
+    let claims = linked_typed::<model::Claim>(ctx, event, RelType::Subject, Direction::In).await?;
+    Ok(claims.into_iter().find(|c| c.attribute == OCCURRED).map(Claim))
+}
+
+/// The evidence on a participation edge.
+#[derive(SimpleObject)]
+pub struct ParticipationEvidence {
+    /// The claim that this participant took part.
+    claim: Claim,
+}
+
+/// Names the participants connection.
+pub struct ParticipantConnectionName;
+
+impl ConnectionNameType for ParticipantConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "ParticipantConnection".into()
+    }
+}
+
+/// Names the participants connection's edges.
+pub struct ParticipantEdgeName;
+
+impl EdgeNameType for ParticipantEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "ParticipantEdge".into()
+    }
+}

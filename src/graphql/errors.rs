@@ -1,0 +1,78 @@
+//! Error codes. Every error a client sees carries `extensions.code`: resolvers set specific
+//! codes, and [`CodeDefaults`] gives the rest (parse and validation errors raised by
+//! async-graphql itself) a code too.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{ErrorExtensions, Response, Value};
+
+use crate::domain::DomainError;
+use crate::store::StoreError;
+
+/// The codes of `extensions.code` besides the import ones.
+pub mod code {
+    /// An id that this server did not issue.
+    pub const BAD_ID: &str = "BAD_ID";
+    /// A `first` outside 0..=100 or a cursor this server did not issue.
+    pub const BAD_PAGINATION: &str = "BAD_PAGINATION";
+    /// An argument with a value the server does not accept.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The query does not parse or does not fit the schema.
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// The store cannot be reached or did not answer in time; retrying may succeed.
+    pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
+    /// A fault of the server.
+    pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+}
+
+/// A domain failure as a GraphQL error: store outages are told apart from bugs.
+pub fn domain_error(error: &DomainError) -> async_graphql::Error {
+    let code = match error {
+        DomainError::Store(StoreError::Unavailable(_)) => code::STORE_UNAVAILABLE,
+        _ => code::INTERNAL,
+    };
+    tracing::warn!(%error, code, "request failed below the API");
+    async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code))
+}
+
+pub fn bad_input(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code))
+}
+
+/// Gives every error without a code one: validation errors (no path) get
+/// `GRAPHQL_VALIDATION_FAILED`, others `INTERNAL_SERVER_ERROR`.
+pub struct CodeDefaults;
+
+impl ExtensionFactory for CodeDefaults {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CodeDefaultsExtension)
+    }
+}
+
+struct CodeDefaultsExtension;
+
+#[async_trait::async_trait]
+impl Extension for CodeDefaultsExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                let code = if error.path.is_empty() {
+                    code::GRAPHQL_VALIDATION_FAILED
+                } else {
+                    code::INTERNAL
+                };
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", Value::from(code));
+            }
+        }
+        response
+    }
+}

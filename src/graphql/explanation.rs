@@ -1,0 +1,133 @@
+//! Derived status and its explanation.
+
+use async_graphql::{Context, Enum, Object};
+
+use super::loaders::{status_inputs_of, typed};
+use super::provenance::{Assertion, Claim};
+use super::scalars::Date;
+use crate::domain::status::{self, derive_status, Verdict};
+use crate::model::{self, NodeId};
+
+/// A claim's status as derived from its evidence by rule `kg-status/1` (see `statusRule`).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::ClaimStatus")]
+pub enum ClaimStatus {
+    /// Every asserting chain has been retracted.
+    Retracted,
+    /// Confirmed on the record by a principal or a primary document, and not contradicted.
+    Confirmed,
+    /// Denied on the record by a principal, with at most one independent chain asserting it.
+    Denied,
+    /// Denied or disputed, or a conflicting claim has support.
+    Disputed,
+    /// Two or more independent chains assert it.
+    Corroborated,
+    /// One chain asserts it.
+    Reported,
+    /// Nothing asserts it (yet, as of the day asked).
+    Unreported,
+}
+
+/// The verdict of the status rule for one claim.
+pub async fn status_of(ctx: &Context<'_>, claim: &NodeId, as_of: Option<Date>) -> async_graphql::Result<Verdict> {
+    let inputs = status_inputs_of(ctx, claim).await?;
+    Ok(derive_status(&inputs, as_of.map(|d| d.0)))
+}
+
+/// Why a claim has its status: the rule that matched and the evidence it used.
+pub struct StatusExplanation(pub Verdict);
+
+async fn assertions(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<Assertion>> {
+    Ok(typed::<model::Assertion>(ctx, ids).await?.into_iter().map(Assertion).collect())
+}
+
+#[Object]
+impl StatusExplanation {
+    /// The status.
+    async fn status(&self) -> ClaimStatus {
+        self.0.status.into()
+    }
+
+    /// The version of the rule that derived it.
+    async fn rule_version(&self) -> &str {
+        self.0.rule_version
+    }
+
+    /// The number of the clause of the rule that matched, 1 to 7.
+    async fn rule(&self) -> u8 {
+        self.0.rule
+    }
+
+    /// The verdict in one sentence, naming the chains, denials and conflicts.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    /// The day the evidence was counted up to, when asked for.
+    async fn as_of(&self) -> Option<Date> {
+        self.0.as_of.map(Date)
+    }
+
+    /// The independent chains of support.
+    async fn chains(&self) -> Vec<EvidenceChain<'_>> {
+        self.0.chains.iter().map(EvidenceChain).collect()
+    }
+
+    /// Assertions that deny or dispute the claim.
+    async fn denials(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.denials).await
+    }
+
+    /// Those denials made on the record by a principal of the claim.
+    async fn principal_denials(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.principal_denials).await
+    }
+
+    /// Assertions that confirm it on the record by a principal or by a primary document.
+    async fn confirmations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.confirmations).await
+    }
+
+    /// Conflicting claims that have support.
+    async fn conflicts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Claim>> {
+        let claims = typed::<model::Claim>(ctx, &self.0.supported_conflicts).await?;
+        Ok(claims.into_iter().map(Claim).collect())
+    }
+
+    /// Assertions not counted, with why (made after `asOf`, or retracted).
+    async fn excluded(&self) -> Vec<ExcludedAssertion<'_>> {
+        self.0.excluded.iter().map(ExcludedAssertion).collect()
+    }
+}
+
+/// One independent chain of support: assertions that go back to the same origin.
+pub struct EvidenceChain<'a>(&'a status::Chain);
+
+#[Object]
+impl EvidenceChain<'_> {
+    /// Whom the chain goes back to: the cited sources, or the outlet speaking for itself.
+    async fn origin(&self) -> &str {
+        &self.0.origin
+    }
+
+    /// The assertions in the chain.
+    async fn assertions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.assertions).await
+    }
+}
+
+/// An assertion the rule left out, and why.
+pub struct ExcludedAssertion<'a>(&'a status::Excluded);
+
+#[Object]
+impl ExcludedAssertion<'_> {
+    /// The assertion.
+    async fn assertion(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Assertion>> {
+        Ok(assertions(ctx, std::slice::from_ref(&self.0.assertion)).await?.pop())
+    }
+
+    /// Why it was not counted.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+}

@@ -1,0 +1,162 @@
+//! Batch loading: every resolver asks through these loaders, which gather the keys of all
+//! resolvers running at the same depth into one store call per kind of read.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader, NoCache};
+use async_graphql::Context;
+
+use super::errors::domain_error;
+use crate::domain::provenance::status_inputs;
+use crate::domain::status::StatusInputs;
+use crate::domain::{DomainError, Graph};
+use crate::model::record::{NodeRecord, StoredNode};
+use crate::model::{NodeId, RelType};
+use crate::store::Direction;
+
+/// One batch may hold this many keys; larger ones split. Far above any page size.
+const MAX_BATCH: usize = 10_000;
+
+/// Nodes by id.
+pub struct NodeLoader(Graph);
+
+impl Loader<NodeId> for NodeLoader {
+    type Value = NodeRecord;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[NodeId]) -> Result<HashMap<NodeId, NodeRecord>, Self::Error> {
+        self.0.records(keys).await.map_err(Arc::new)
+    }
+}
+
+/// The ids at the other end of one kind of edge.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LinkKey {
+    pub id: NodeId,
+    pub rel: RelType,
+    pub direction: Direction,
+}
+
+/// Linked ids, one store call per (relationship, direction) in the batch.
+pub struct LinkLoader(Graph);
+
+impl Loader<LinkKey> for LinkLoader {
+    type Value = Vec<NodeId>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[LinkKey]) -> Result<HashMap<LinkKey, Vec<NodeId>>, Self::Error> {
+        let mut groups: HashMap<(RelType, Direction), Vec<NodeId>> = HashMap::new();
+        for key in keys {
+            groups.entry((key.rel, key.direction)).or_default().push(key.id.clone());
+        }
+        let mut found = HashMap::new();
+        for ((rel, direction), ids) in groups {
+            let linked = self.0.linked(&ids, rel, direction).await.map_err(Arc::new)?;
+            for id in ids {
+                let targets = linked.get(&id).cloned().unwrap_or_default();
+                found.insert(LinkKey { id, rel, direction }, targets);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The status rule's inputs, by claim.
+pub struct StatusLoader(Graph);
+
+impl Loader<NodeId> for StatusLoader {
+    type Value = Arc<StatusInputs>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[NodeId]) -> Result<HashMap<NodeId, Arc<StatusInputs>>, Self::Error> {
+        let inputs = status_inputs(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(inputs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+/// The loaders, shared by all requests. They do not cache: each load reads the store, so a
+/// request never sees data older than its own start.
+pub struct Loaders {
+    nodes: DataLoader<NodeLoader, NoCache>,
+    links: DataLoader<LinkLoader, NoCache>,
+    status: DataLoader<StatusLoader, NoCache>,
+}
+
+impl Loaders {
+    pub fn new(graph: Graph) -> Self {
+        fn loader<L: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
+            inner: L,
+        ) -> DataLoader<L, NoCache> {
+            DataLoader::with_cache(inner, tokio::spawn, NoCache).max_batch_size(MAX_BATCH)
+        }
+        Self {
+            nodes: loader(NodeLoader(graph.clone())),
+            links: loader(LinkLoader(graph.clone())),
+            status: loader(StatusLoader(graph)),
+        }
+    }
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// The nodes of these ids, in the same order; unknown ids are left out.
+pub async fn records(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<NodeRecord>> {
+    let mut found = loaders(ctx)
+        .nodes
+        .load_many(ids.iter().cloned())
+        .await
+        .map_err(|e| domain_error(&e))?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+pub async fn record(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<NodeRecord>> {
+    Ok(records(ctx, std::slice::from_ref(id)).await?.into_iter().next())
+}
+
+/// The nodes of these ids decoded as `T`, in order.
+pub async fn typed<T: StoredNode>(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<T>> {
+    records(ctx, ids)
+        .await?
+        .iter()
+        .map(|r| T::from_record(r).map_err(|e| domain_error(&e.into())))
+        .collect()
+}
+
+/// The ids at the other end of `id`'s `rel` edges.
+pub async fn linked(
+    ctx: &Context<'_>,
+    id: &NodeId,
+    rel: RelType,
+    direction: Direction,
+) -> async_graphql::Result<Vec<NodeId>> {
+    let key = LinkKey { id: id.clone(), rel, direction };
+    Ok(loaders(ctx)
+        .links
+        .load_one(key)
+        .await
+        .map_err(|e| domain_error(&e))?
+        .unwrap_or_default())
+}
+
+/// The nodes at the other end of `id`'s `rel` edges, decoded as `T`.
+pub async fn linked_typed<T: StoredNode>(
+    ctx: &Context<'_>,
+    id: &NodeId,
+    rel: RelType,
+    direction: Direction,
+) -> async_graphql::Result<Vec<T>> {
+    let ids = linked(ctx, id, rel, direction).await?;
+    typed(ctx, &ids).await
+}
+
+pub async fn status_inputs_of(ctx: &Context<'_>, claim: &NodeId) -> async_graphql::Result<Arc<StatusInputs>> {
+    Ok(loaders(ctx)
+        .status
+        .load_one(claim.clone())
+        .await
+        .map_err(|e| domain_error(&e))?
+        .unwrap_or_default())
+}

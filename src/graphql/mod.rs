@@ -1,0 +1,51 @@
+//! The GraphQL API: the only module that knows async-graphql. It turns requests into
+//! batched domain calls and domain results into typed, documented GraphQL objects.
+
+mod connection;
+mod entity;
+mod errors;
+mod explanation;
+mod ids;
+mod import;
+mod loaders;
+mod provenance;
+mod query;
+mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::Schema;
+
+pub use errors::CodeDefaults;
+pub use loaders::Loaders;
+pub use query::{Mutation, Query, Subscription};
+
+use crate::domain::Graph;
+use crate::import::Importer;
+
+/// The executable schema.
+pub type KgSchema = Schema<Query, Mutation, Subscription>;
+
+/// What resolvers share: the graph and the importer.
+pub struct Services {
+    pub graph: Graph,
+    pub importer: Arc<Importer>,
+}
+
+/// Builds the schema over these services.
+pub fn schema(services: Services) -> KgSchema {
+    let loaders = Loaders::new(services.graph.clone());
+    Schema::build(Query, Mutation, Subscription)
+        .data(services.graph)
+        .data(services.importer)
+        .data(loaders)
+        .extension(CodeDefaults)
+        .limit_depth(32)
+        .limit_complexity(20_000)
+        .finish()
+}
+
+/// The schema's SDL, as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation, Subscription).finish().sdl()
+}

@@ -1,0 +1,270 @@
+//! The root types: queries, the import mutations, and subscriptions.
+
+use std::sync::Arc;
+
+use async_graphql::connection::EmptyFields;
+use async_graphql::{Context, Object, SimpleObject, Subscription as SubscriptionRoot, ID};
+use futures_util::Stream;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+use super::connection::{page, window, Page, MAX_PAGE_SIZE};
+use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
+use super::errors::{bad_input, code, domain_error};
+use super::ids::decode;
+use super::import::{input_error, ImportResult, ReportInputObject};
+use super::provenance::{Claim, Report};
+use crate::domain::attributes::{ValueKind, CATALOGUE};
+use crate::domain::status::RULE_VERSION;
+use crate::domain::{DomainError, Graph};
+use crate::import::{ImportFailure, Importer, PathSegment};
+use crate::model::record::{NodeRecord, StoredNode};
+use crate::model::{self, Label};
+use crate::store::ListQuery;
+
+/// The most reports one `importReports` call takes.
+const MAX_IMPORT_BATCH: usize = 1_000;
+
+/// Queries.
+pub struct Query;
+
+async fn list<T, N>(
+    ctx: &Context<'_>,
+    label: Label,
+    equals: Vec<(&'static str, String)>,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: impl Fn(T) -> N,
+) -> async_graphql::Result<Page<N>>
+where
+    T: StoredNode,
+    N: async_graphql::OutputType,
+{
+    let window = window(first, after)?;
+    let graph = ctx.data_unchecked::<Graph>();
+    let query = ListQuery { label, equals, offset: window.offset, limit: window.limit };
+    let found = graph
+        .store()
+        .list(&query)
+        .await
+        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    let items = found
+        .records
+        .iter()
+        .map(|record: &NodeRecord| {
+            T::from_record(record).map(|node| (wrap(node), EmptyFields)).map_err(|e| domain_error(&e.into()))
+        })
+        .collect::<async_graphql::Result<Vec<_>>>()?;
+    Ok(page(items, found.total, window))
+}
+
+#[Object]
+impl Query {
+    /// Fetches any object by its global id; null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        Node::load(ctx, &decode(&id)?).await
+    }
+
+    /// Fetches objects by their global ids, in the same order; null for those there are not.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE {
+            return Err(bad_input(format!("at most {MAX_PAGE_SIZE} ids at once"), code::BAD_USER_INPUT));
+        }
+        let ids = ids.iter().map(decode).collect::<async_graphql::Result<Vec<_>>>()?;
+        let records = super::loaders::records(ctx, &ids).await?;
+        ids.iter()
+            .map(|id| records.iter().find(|r| &r.id == id).map(Node::from_record).transpose())
+            .collect()
+    }
+
+    /// Ranked text search over names, aliases, titles and claim statements: every word of
+    /// `text` must match the start of a word.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<Node>> {
+        if !(0..=MAX_PAGE_SIZE as i32).contains(&first) {
+            return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE_SIZE}"), code::BAD_PAGINATION));
+        }
+        let graph = ctx.data_unchecked::<Graph>();
+        let ids = graph
+            .store()
+            .search(&text, first as usize)
+            .await
+            .map_err(|e| domain_error(&DomainError::from(e)))?;
+        Node::load_many(ctx, &ids).await
+    }
+
+    /// People, by name.
+    async fn people(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Person>> {
+        list(ctx, Label::Person, vec![], first, after, Person).await
+    }
+
+    /// Organisations, by name, optionally of one kind.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<OrganizationKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Organization>> {
+        let equals = kind
+            .map(|k| {
+                let kind: model::OrganizationKind = k.into();
+                vec![("organization_kind", serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())]
+            })
+            .unwrap_or_default();
+        list(ctx, Label::Organization, equals, first, after, Organization).await
+    }
+
+    /// Places, by name.
+    async fn places(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Place>> {
+        list(ctx, Label::Place, vec![], first, after, Place).await
+    }
+
+    /// Events, by title.
+    async fn events(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Event>> {
+        list(ctx, Label::Event, vec![], first, after, Event).await
+    }
+
+    /// Reports, by title.
+    async fn reports(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Report>> {
+        list(ctx, Label::Report, vec![], first, after, Report).await
+    }
+
+    /// Claims, by statement, optionally of one attribute.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        attribute: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Claim>> {
+        let equals = attribute.map(|a| vec![("attribute", a)]).unwrap_or_default();
+        list(ctx, Label::Claim, equals, first, after, Claim).await
+    }
+
+    /// The attributes a claim may have.
+    async fn attributes(&self) -> Vec<Attribute> {
+        CATALOGUE
+            .iter()
+            .map(|spec| Attribute {
+                name: spec.name.to_string(),
+                description: spec.description.to_string(),
+                subject_types: spec.subjects.iter().map(|l| l.as_str().to_string()).collect(),
+                value_type: match spec.value {
+                    ValueKind::None => "NONE".into(),
+                    ValueKind::Entity(labels) => labels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("|"),
+                    ValueKind::Text => "TEXT".into(),
+                    ValueKind::Date => "DATE".into(),
+                    ValueKind::Number => "NUMBER".into(),
+                },
+                functional: spec.functional,
+            })
+            .collect()
+    }
+
+    /// The rule that derives claim statuses.
+    async fn status_rule(&self) -> StatusRule {
+        StatusRule {
+            version: RULE_VERSION.to_string(),
+            text: crate::domain::status::RULE_TEXT.to_string(),
+        }
+    }
+}
+
+/// An attribute of the catalogue.
+#[derive(SimpleObject)]
+pub struct Attribute {
+    /// The name claims use.
+    name: String,
+    /// What it means.
+    description: String,
+    /// The types a claim's subject may have.
+    subject_types: Vec<String>,
+    /// What value it takes: NONE, TEXT, DATE, NUMBER, or entity types joined by `|`.
+    value_type: String,
+    /// Whether it has at most one value at a time, so that differing values conflict.
+    functional: bool,
+}
+
+/// The status rule, versioned.
+#[derive(SimpleObject)]
+pub struct StatusRule {
+    /// Its version, as every explanation names it.
+    version: String,
+    /// The rule in words.
+    text: String,
+}
+
+/// The import mutations: validated, all or nothing, idempotent.
+pub struct Mutation;
+
+async fn run_import(
+    ctx: &Context<'_>,
+    inputs: Vec<ReportInputObject>,
+    root: &'static str,
+    indexed: bool,
+) -> async_graphql::Result<ImportResult> {
+    let importer = ctx.data_unchecked::<Arc<Importer>>();
+    let inputs: Vec<crate::import::ReportInput> = inputs.into_iter().map(Into::into).collect();
+    match importer.import(&inputs, &[PathSegment::Field(root)], indexed).await {
+        Ok(outcome) => Ok(ImportResult(outcome)),
+        Err(ImportFailure::Invalid(errors)) => {
+            // The resolver's own error is listed after those added, so it takes the last one
+            // and the response keeps input order.
+            let mut errors: Vec<_> = errors.iter().map(input_error).collect();
+            let last = errors.pop().unwrap_or_else(|| async_graphql::Error::new("invalid input"));
+            for error in errors {
+                ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            }
+            Err(last)
+        }
+        Err(ImportFailure::Domain(error)) => Err(domain_error(&error)),
+    }
+}
+
+#[Object]
+impl Mutation {
+    /// Imports one report with its entities, sources, claims and assertions. Invalid input
+    /// writes nothing and returns one error per problem, each with `extensions.code` and
+    /// `extensions.inputPath`.
+    async fn import_report(&self, ctx: &Context<'_>, input: ReportInputObject) -> async_graphql::Result<ImportResult> {
+        run_import(ctx, vec![input], "input", false).await
+    }
+
+    /// Imports many reports in one transaction: all of them or none. Later reports may
+    /// refer to what earlier ones introduce.
+    async fn import_reports(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<ReportInputObject>,
+    ) -> async_graphql::Result<ImportResult> {
+        if inputs.len() > MAX_IMPORT_BATCH {
+            return Err(bad_input(format!("at most {MAX_IMPORT_BATCH} reports at once"), code::BAD_USER_INPUT));
+        }
+        run_import(ctx, inputs, "inputs", true).await
+    }
+}
+
+/// Subscriptions, over WebSocket (`graphql-transport-ws` or `graphql-ws`) at `/graphql/ws`.
+pub struct Subscription;
+
+#[SubscriptionRoot]
+impl Subscription {
+    /// Each report as its import commits.
+    async fn report_imported(&self, ctx: &Context<'_>) -> impl Stream<Item = Report> {
+        let importer = ctx.data_unchecked::<Arc<Importer>>().clone();
+        let graph = ctx.data_unchecked::<Graph>().clone();
+        BroadcastStream::new(importer.subscribe())
+            .filter_map(Result::ok)
+            .then(move |id| {
+                let graph = graph.clone();
+                async move { graph.typed::<model::Report>(std::slice::from_ref(&id)).await.ok()?.remove(&id) }
+            })
+            .filter_map(|report| report.map(Report))
+    }
+}
+

@@ -1,0 +1,147 @@
+//! The one import path: everything that writes goes through [`Importer::import`], the seed
+//! dataset included. Validated, all-or-nothing, idempotent.
+
+mod error;
+pub mod input;
+mod plan;
+mod resolve;
+mod validate;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tokio::sync::{broadcast, Mutex};
+
+pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
+pub use input::ReportInput;
+
+use crate::domain::Graph;
+use crate::model::{Label, NodeId};
+use crate::store::StoreError;
+use validate::{at, report_key, Checker, F, I};
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportOutcome {
+    /// The reports of the input, in order.
+    pub reports: Vec<NodeId>,
+    /// Nodes this import created.
+    pub created: Vec<NodeId>,
+    /// Nodes of the input that were already stored and left as they were.
+    pub existing: Vec<NodeId>,
+}
+
+/// Validates and applies imports, one at a time, and announces the reports they create.
+pub struct Importer {
+    graph: Graph,
+    // Conflict detection reads the claims already stored, so two imports must not
+    // interleave between that read and their write.
+    writing: Mutex<()>,
+    imported: broadcast::Sender<NodeId>,
+}
+
+impl Importer {
+    pub fn new(graph: Graph) -> Self {
+        Self {
+            graph,
+            writing: Mutex::new(()),
+            imported: broadcast::channel(256).0,
+        }
+    }
+
+    /// Reports created from now on, as they commit.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeId> {
+        self.imported.subscribe()
+    }
+
+    /// Imports a batch of reports in one transaction. `base` is the input path the errors
+    /// are reported under (`["input"]`, or `["inputs"]` with each report's index added).
+    pub async fn import(
+        &self,
+        inputs: &[ReportInput],
+        base: &[PathSegment],
+        indexed: bool,
+    ) -> Result<ImportOutcome, ImportFailure> {
+        let path_of = |index: usize| {
+            let mut path = base.to_vec();
+            if indexed {
+                path.push(I(index));
+            }
+            path
+        };
+        let mut checker = Checker::new();
+        for (index, input) in inputs.iter().enumerate() {
+            validate::check_shape(&mut checker, &path_of(index), input);
+        }
+        let _writing = self.writing.lock().await;
+        let resolver = resolve::Resolver::load(&self.graph, inputs).await?;
+        for (index, input) in inputs.iter().enumerate() {
+            resolver.check(&mut checker, &path_of(index), index, input);
+            if let Some(key) = report_key(input) {
+                let stored = resolver.stored.get(&NodeId::new(Label::Report, key));
+                let digest = plan::digest(input);
+                if stored.is_some_and(|r| r.props.get("content_digest") != Some(&digest.clone().into())) {
+                    checker.fail(
+                        at(&path_of(index), &[F("key")]),
+                        InputErrorCode::ReportConflict,
+                        format!("report `{key}` was already imported with different content"),
+                    );
+                }
+            }
+        }
+        if !checker.errors.is_empty() {
+            return Err(ImportFailure::Invalid(checker.errors));
+        }
+
+        let (mut batch, claims) = plan::build(&resolver, inputs);
+        let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
+        plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
+        let applied = match self.graph.store().apply(&batch).await {
+            Ok(applied) => applied,
+            Err(StoreError::GuardFailed { id, .. }) => {
+                let index = inputs
+                    .iter()
+                    .position(|i| report_key(i) == Some(id.key()))
+                    .unwrap_or(0);
+                return Err(ImportFailure::Invalid(vec![InputError {
+                    path: at(&path_of(index), &[F("key")]),
+                    code: InputErrorCode::ReportConflict,
+                    message: format!("report `{}` was imported with different content meanwhile", id.key()),
+                }]));
+            }
+            Err(other) => return Err(ImportFailure::Domain(other.into())),
+        };
+        let reports: Vec<NodeId> = inputs
+            .iter()
+            .filter_map(report_key)
+            .map(|key| NodeId::new(Label::Report, key))
+            .collect();
+        for report in reports.iter().filter(|r| applied.created.contains(r)) {
+            // Nobody listening is fine: subscriptions are optional.
+            let _ = self.imported.send(report.clone());
+        }
+        Ok(ImportOutcome {
+            reports,
+            created: applied.created,
+            existing: applied.existing,
+        })
+    }
+}
+
+/// Reads every `*.json` file of a folder, in name order, as report inputs.
+pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<ReportInput>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    let mut inputs = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        let input: ReportInput = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        inputs.push(input);
+    }
+    Ok(inputs)
+}

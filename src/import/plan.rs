@@ -1,0 +1,222 @@
+//! Turns valid inputs into one write batch: nodes, edges, the digest guard, and the
+//! conflict and refinement links of the claims it introduces.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::input::{ClaimValueInput, ReportInput};
+use super::resolve::{entity_label, Resolver};
+use super::validate::report_key;
+use crate::domain::attributes::attribute;
+use crate::domain::conflict::{containment, relate, Relation};
+use crate::domain::provenance::upward_links;
+use crate::domain::{DomainError, Graph};
+use crate::model::record::{EdgeRecord, StoredNode};
+use crate::model::{
+    Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, ReportedDate, Source,
+};
+use crate::store::{Guard, WriteBatch};
+
+/// The content digest stored on a report: equal inputs, equal digests.
+pub fn digest(input: &ReportInput) -> String {
+    let canonical = serde_json::to_vec(input).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+fn date(text: &Option<String>) -> Option<ReportedDate> {
+    text.as_deref().and_then(|t| t.parse().ok())
+}
+
+/// The batch for valid inputs, without conflict links yet.
+pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch, Vec<Claim>) {
+    // Validation has passed, so every reference resolves and every value parses.
+    let mut batch = WriteBatch::default();
+    let mut claims = Vec::new();
+    let edge = |from: &NodeId, rel: RelType, to: &NodeId| EdgeRecord {
+        from: from.clone(),
+        rel,
+        to: to.clone(),
+    };
+    for input in inputs {
+        let Some(key) = report_key(input) else { continue };
+        let report_id = NodeId::new(Label::Report, key);
+        let report = Report {
+            id: report_id.clone(),
+            title: input.title.trim().to_string(),
+            url: input.url.clone(),
+            kind: input.kind,
+            published_at: date(&input.published_at),
+            content_digest: digest(input),
+        };
+        batch.guards.push(Guard {
+            id: report_id.clone(),
+            property: "content_digest",
+            value: Value::String(report.content_digest.clone()),
+        });
+        batch.nodes.push(report.to_record());
+        if let Some(publisher) = &input.publisher {
+            if let Some(org) = resolver.lookup(publisher) {
+                batch.edges.push(edge(&report_id, RelType::PublishedBy, &org));
+            }
+        }
+        for relayed in &input.relays {
+            batch.edges.push(edge(&report_id, RelType::Relays, &NodeId::new(Label::Report, relayed)));
+        }
+        for entity in &input.entities {
+            let label = entity_label(entity.entity_type);
+            batch.nodes.push(
+                Entity {
+                    id: NodeId::new(label, &entity.key),
+                    name: entity.name.trim().to_string(),
+                    aliases: entity.aliases.clone(),
+                    description: entity.description.clone(),
+                    organization_kind: entity.organization_kind,
+                }
+                .to_record(),
+            );
+        }
+        for source in &input.sources {
+            let id = NodeId::new(Label::Source, &format!("{key}#{}", source.key));
+            batch.nodes.push(
+                Source {
+                    id: id.clone(),
+                    description: source.description.trim().to_string(),
+                    count: source.count,
+                    anonymous: source.anonymous,
+                }
+                .to_record(),
+            );
+            let links = [
+                (&source.affiliation, RelType::AffiliatedWith),
+                (&source.person, RelType::Names),
+            ];
+            for (target, rel) in links {
+                if let Some(target) = target.as_deref().and_then(|k| resolver.lookup(k)) {
+                    batch.edges.push(edge(&id, rel, &target));
+                }
+            }
+        }
+        for claim in &input.claims {
+            let Some(subject) = resolver.lookup(&claim.subject) else {
+                continue;
+            };
+            let value = match &claim.value {
+                None => ClaimValue::None,
+                Some(ClaimValueInput::Entity(k)) => match resolver.lookup(k) {
+                    Some(id) => ClaimValue::Entity(id),
+                    None => continue,
+                },
+                Some(ClaimValueInput::Text(text)) => ClaimValue::Text(text.trim().to_string()),
+                Some(ClaimValueInput::Date(text)) => match text.parse() {
+                    Ok(date) => ClaimValue::Date(date),
+                    Err(_) => continue,
+                },
+                Some(ClaimValueInput::Number(n)) => ClaimValue::Number(*n),
+            };
+            let id = NodeId::new(Label::Claim, &claim.key);
+            batch.edges.push(edge(&id, RelType::Subject, &subject));
+            if let ClaimValue::Entity(target) = &value {
+                batch.edges.push(edge(&id, RelType::Value, target));
+            }
+            let claim = Claim {
+                id,
+                statement: claim.statement.trim().to_string(),
+                subject,
+                attribute: claim.attribute.clone(),
+                value,
+                qualifier: claim.qualifier.clone(),
+                valid_from: date(&claim.valid_from),
+                valid_to: date(&claim.valid_to),
+            };
+            batch.nodes.push(claim.to_record());
+            claims.push(claim);
+        }
+        for (index, assertion) in input.assertions.iter().enumerate() {
+            let local = assertion.key.clone().unwrap_or_else(|| index.to_string());
+            let id = NodeId::new(Label::Assertion, &format!("{key}#{local}"));
+            batch.nodes.push(
+                Assertion {
+                    id: id.clone(),
+                    stance: assertion.stance,
+                    quote: assertion.quote.clone(),
+                    made_at: date(&assertion.made_at),
+                }
+                .to_record(),
+            );
+            batch.edges.push(edge(&id, RelType::MadeIn, &report_id));
+            batch.edges.push(edge(&id, RelType::About, &NodeId::new(Label::Claim, &assertion.claim)));
+            for cited in &assertion.cites {
+                let source = NodeId::new(Label::Source, &format!("{key}#{cited}"));
+                batch.edges.push(edge(&id, RelType::Cites, &source));
+            }
+        }
+    }
+    (batch, claims)
+}
+
+/// Adds conflict and refinement links between the claims the batch introduces and the
+/// claims already stored (or introduced alongside) with the same subject and attribute.
+pub(super) async fn link_conflicts(
+    graph: &Graph,
+    batch: &mut WriteBatch,
+    new_claims: &[Claim],
+    stored: &BTreeSet<NodeId>,
+) -> Result<(), DomainError> {
+    let fresh: Vec<&Claim> = new_claims
+        .iter()
+        .filter(|c| !stored.contains(&c.id))
+        .filter(|c| attribute(&c.attribute).is_some_and(|spec| spec.functional))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let subjects: Vec<NodeId> = fresh.iter().map(|c| c.subject.clone()).collect();
+    let mut candidates: Vec<Claim> = graph.claims_about(&subjects).await?;
+    candidates.extend(new_claims.iter().cloned());
+
+    // Containment of every entity value involved, from the store and from this batch.
+    let contained_in = |c: &Claim| attribute(&c.attribute).is_some_and(|s| s.contained_in);
+    let mut direct: BTreeMap<NodeId, BTreeSet<NodeId>> = BTreeMap::new();
+    for claim in new_claims.iter().filter(|c| contained_in(c)) {
+        if let ClaimValue::Entity(outer) = &claim.value {
+            direct.entry(claim.subject.clone()).or_default().insert(outer.clone());
+        }
+    }
+    let mut starts: Vec<NodeId> = candidates
+        .iter()
+        .filter_map(|c| match &c.value {
+            ClaimValue::Entity(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    starts.extend(direct.values().flatten().cloned());
+    for (inner, outers) in upward_links(graph, &starts, |s| s.contained_in).await? {
+        direct.entry(inner).or_default().extend(outers);
+    }
+    let closed = containment(&direct);
+
+    let mut links = BTreeSet::new();
+    for claim in fresh {
+        for other in &candidates {
+            match relate(claim, other, &closed) {
+                Relation::Compatible => {}
+                Relation::Conflicts => {
+                    links.insert((claim.id.clone(), RelType::ConflictsWith, other.id.clone()));
+                    links.insert((other.id.clone(), RelType::ConflictsWith, claim.id.clone()));
+                }
+                Relation::Refines => {
+                    links.insert((claim.id.clone(), RelType::Refines, other.id.clone()));
+                }
+                Relation::RefinedBy => {
+                    links.insert((other.id.clone(), RelType::Refines, claim.id.clone()));
+                }
+            }
+        }
+    }
+    batch
+        .edges
+        .extend(links.into_iter().map(|(from, rel, to)| EdgeRecord { from, rel, to }));
+    Ok(())
+}

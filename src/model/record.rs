@@ -1,0 +1,150 @@
+//! The property-graph form every store reads and writes.
+//!
+//! A node is its id plus a flat map of properties (strings, numbers, booleans and lists of
+//! strings only, so that each maps onto a Neo4j property and onto SQLite JSON alike). The
+//! typed model converts to and from it here, once, for both stores.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{Assertion, Claim, Entity, Label, NodeId, RelType, Report, Source};
+
+/// A node's properties, `id` included.
+pub type Props = Map<String, Value>;
+
+/// A node as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeRecord {
+    pub id: NodeId,
+    pub props: Props,
+}
+
+impl NodeRecord {
+    pub fn label(&self) -> Label {
+        self.id.label()
+    }
+
+    /// The text that search indexes for this node: names, aliases, titles, statements.
+    pub fn search_text(&self) -> String {
+        ["name", "title", "statement", "description"]
+            .iter()
+            .filter_map(|field| self.props.get(*field).and_then(Value::as_str))
+            .chain(
+                self.props
+                    .get("aliases")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The value sorted on when listing: name, title or statement.
+    pub fn sort_text(&self) -> String {
+        ["name", "title", "statement", "description"]
+            .iter()
+            .find_map(|field| self.props.get(*field).and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_lowercase()
+    }
+}
+
+/// A directed relationship as stored. At most one per (from, rel, to).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EdgeRecord {
+    pub from: NodeId,
+    pub rel: RelType,
+    pub to: NodeId,
+}
+
+/// A stored record that does not decode as the type asked for: a bug or a foreign write.
+#[derive(Debug, thiserror::Error)]
+#[error("node {id} does not decode as {expected}: {reason}")]
+pub struct DecodeError {
+    pub id: String,
+    pub expected: &'static str,
+    pub reason: String,
+}
+
+/// A model type that is stored as one node.
+pub trait StoredNode: Serialize + DeserializeOwned {
+    const TYPE_NAME: &'static str;
+
+    fn id(&self) -> &NodeId;
+
+    fn to_record(&self) -> NodeRecord {
+        let props = match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            // Every implementor is a struct, which serialises to an object.
+            _ => Map::new(),
+        };
+        NodeRecord {
+            id: self.id().clone(),
+            props: props.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        }
+    }
+
+    fn from_record(record: &NodeRecord) -> Result<Self, DecodeError> {
+        serde_json::from_value(Value::Object(record.props.clone())).map_err(|e| DecodeError {
+            id: record.id.to_string(),
+            expected: Self::TYPE_NAME,
+            reason: e.to_string(),
+        })
+    }
+}
+
+macro_rules! stored_node {
+    ($($ty:ident),*) => {$(
+        impl StoredNode for $ty {
+            const TYPE_NAME: &'static str = stringify!($ty);
+            fn id(&self) -> &NodeId {
+                &self.id
+            }
+        }
+    )*};
+}
+
+stored_node!(Entity, Report, Assertion, Source, Claim);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClaimValue, ReportedDate};
+
+    #[test]
+    fn a_claim_round_trips_through_flat_properties() {
+        let claim = Claim {
+            id: NodeId::new(Label::Claim, "meeting-place"),
+            statement: "The meeting took place in New York".into(),
+            subject: NodeId::new(Label::Event, "meeting"),
+            attribute: "location".into(),
+            value: ClaimValue::Entity(NodeId::new(Label::Place, "new-york")),
+            qualifier: None,
+            valid_from: Some("2024-11".parse::<ReportedDate>().unwrap()),
+            valid_to: None,
+        };
+        let record = claim.to_record();
+        assert!(record.props.values().all(|v| !v.is_object()), "{record:?}");
+        assert_eq!(record.props["value"], "Place:new-york");
+        assert_eq!(Claim::from_record(&record).unwrap(), claim);
+    }
+
+    #[test]
+    fn a_record_of_another_type_is_a_decode_error() {
+        let claim = Claim {
+            id: NodeId::new(Label::Claim, "c"),
+            statement: "s".into(),
+            subject: NodeId::new(Label::Event, "e"),
+            attribute: "occurred".into(),
+            value: ClaimValue::None,
+            qualifier: None,
+            valid_from: None,
+            valid_to: None,
+        };
+        let error = Report::from_record(&claim.to_record()).unwrap_err();
+        assert!(error.to_string().contains("Report"), "{error}");
+    }
+}

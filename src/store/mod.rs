@@ -1,0 +1,121 @@
+//! The one store contract, and its implementations.
+//!
+//! The contract is a batch-first property graph: every read takes many ids at once, so a
+//! GraphQL request costs a number of store calls bounded by the shape of the query, never by
+//! the number of rows. Only the modules below this one know a database crate.
+
+mod counting;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+pub use counting::CountingStore;
+
+use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::{Label, NodeId, RelType};
+
+/// Which end of an edge the given ids are on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Edges leaving the given nodes.
+    Out,
+    /// Edges entering the given nodes.
+    In,
+}
+
+/// A filtered, sorted, paged listing of one label. Sorted by name, title or statement
+/// (case-insensitive), then by id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    pub label: Label,
+    /// Properties that must equal these strings. Names come from code, never from requests.
+    pub equals: Vec<(&'static str, String)>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One page of a listing, with the count of all matching nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub records: Vec<NodeRecord>,
+    pub total: usize,
+}
+
+/// A condition checked inside the write transaction: if the node exists, its property must
+/// equal the value, otherwise nothing is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guard {
+    pub id: NodeId,
+    pub property: &'static str,
+    pub value: Value,
+}
+
+/// Everything one import writes, applied atomically: nodes and edges are created when
+/// absent and left untouched when present, so applying a batch twice changes nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WriteBatch {
+    pub guards: Vec<Guard>,
+    pub nodes: Vec<NodeRecord>,
+    pub edges: Vec<EdgeRecord>,
+}
+
+/// Which nodes of a batch were created and which already existed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApplyOutcome {
+    pub created: Vec<NodeId>,
+    pub existing: Vec<NodeId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or did not answer in time; the call may be retried.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// A [`Guard`] failed; nothing was written.
+    #[error("{id} already exists with another {property}")]
+    GuardFailed { id: NodeId, property: &'static str },
+    /// The database answered with something the contract does not allow.
+    #[error("the store failed: {0}")]
+    Internal(String),
+}
+
+/// The store contract. Both the embedded store and the Neo4j store implement it, and the
+/// conformance suite in `tests/` runs the same bodies against both.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A short name for logs and test output.
+    fn backend(&self) -> &'static str;
+
+    /// The nodes with these ids, in no particular order; unknown ids are left out.
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError>;
+
+    /// The edges of type `rel` leaving (`Out`) or entering (`In`) any of `ids`, sorted by
+    /// (from, to).
+    async fn edges(
+        &self,
+        ids: &[NodeId],
+        rel: RelType,
+        direction: Direction,
+    ) -> Result<Vec<EdgeRecord>, StoreError>;
+
+    /// One page of a label's nodes.
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
+
+    /// Up to `limit` node ids whose names, aliases, titles or statements match every word of
+    /// `text` (as a word prefix), best match first.
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError>;
+
+    /// Applies a batch in one transaction: all of it or, on any error, none of it. Returns
+    /// only once the batch is durable.
+    async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError>;
+}
+
+/// The words of a search text, lower-cased, as both stores match them.
+pub fn search_terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .take(16)
+        .collect()
+}

@@ -1,0 +1,253 @@
+//! The SQL of the embedded store.
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+
+use super::internal;
+use crate::model::record::{EdgeRecord, NodeRecord, Props};
+use crate::model::{NodeId, RelType};
+use crate::store::{
+    search_terms, ApplyOutcome, Direction, ListQuery, Page, StoreError, WriteBatch,
+};
+
+/// Bumped, with a migration step below, whenever the tables change.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS nodes (
+    id       TEXT PRIMARY KEY,
+    label    TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    props    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS nodes_by_label ON nodes (label, sort_key, id);
+CREATE TABLE IF NOT EXISTS edges (
+    src TEXT NOT NULL,
+    rel TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    PRIMARY KEY (src, rel, dst)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst, rel, src);
+CREATE VIRTUAL TABLE IF NOT EXISTS node_search
+    USING fts5(id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+";
+
+pub(super) fn prepare_writer(c: &Connection) -> rusqlite::Result<()> {
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    let version: i64 = c.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version < SCHEMA_VERSION {
+        c.execute_batch(SCHEMA)?;
+        c.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    Ok(())
+}
+
+pub(super) fn prepare_reader(c: &Connection) -> rusqlite::Result<()> {
+    c.busy_timeout(std::time::Duration::from_secs(5))
+}
+
+/// Ids as the JSON array that `json_each` expands, so one statement serves any batch size.
+pub(super) fn id_list(ids: &[NodeId]) -> String {
+    Value::Array(ids.iter().map(|id| Value::String(id.to_string())).collect()).to_string()
+}
+
+fn decode(id: String, props: String) -> Result<NodeRecord, StoreError> {
+    let id = NodeId::parse(&id).ok_or_else(|| StoreError::Internal(format!("bad id {id}")))?;
+    let props: Props = serde_json::from_str(&props)
+        .map_err(|e| StoreError::Internal(format!("bad properties on {id}: {e}")))?;
+    Ok(NodeRecord { id, props })
+}
+
+fn parse_id(text: String) -> Result<NodeId, StoreError> {
+    NodeId::parse(&text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
+}
+
+pub(super) fn nodes(c: &mut Connection, ids: &str) -> Result<Vec<NodeRecord>, StoreError> {
+    let mut statement = c
+        .prepare_cached("SELECT id, props FROM nodes WHERE id IN (SELECT value FROM json_each(?1))")
+        .map_err(internal)?;
+    let rows = statement
+        .query_map([ids], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(internal)?;
+    rows.map(|row| {
+        let (id, props) = row.map_err(internal)?;
+        decode(id, props)
+    })
+    .collect()
+}
+
+pub(super) fn edges(
+    c: &mut Connection,
+    ids: &str,
+    rel: RelType,
+    direction: Direction,
+) -> Result<Vec<EdgeRecord>, StoreError> {
+    let sql = match direction {
+        Direction::Out => {
+            "SELECT src, dst FROM edges WHERE rel = ?1
+             AND src IN (SELECT value FROM json_each(?2)) ORDER BY src, dst"
+        }
+        Direction::In => {
+            "SELECT src, dst FROM edges WHERE rel = ?1
+             AND dst IN (SELECT value FROM json_each(?2)) ORDER BY src, dst"
+        }
+    };
+    let mut statement = c.prepare_cached(sql).map_err(internal)?;
+    let rows = statement
+        .query_map(params![rel.as_str(), ids], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(internal)?;
+    rows.map(|row| {
+        let (from, to) = row.map_err(internal)?;
+        Ok(EdgeRecord {
+            from: parse_id(from)?,
+            rel,
+            to: parse_id(to)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
+    // Property names come from the code's own allow-list, values are always bound.
+    let filters: String = query
+        .equals
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!(" AND json_extract(props, '$.{name}') = ?{}", i + 2))
+        .collect();
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&query.label];
+    for (_, value) in &query.equals {
+        values.push(value);
+    }
+    let where_clause = format!("WHERE label = ?1{filters}");
+    let total: i64 = c
+        .query_row(
+            &format!("SELECT count(*) FROM nodes {where_clause}"),
+            values.as_slice(),
+            |row| row.get(0),
+        )
+        .map_err(internal)?;
+    let (limit, offset) = (query.limit as i64, query.offset as i64);
+    values.push(&limit);
+    values.push(&offset);
+    let n = query.equals.len();
+    let sql = format!(
+        "SELECT id, props FROM nodes {where_clause} ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
+        n + 2,
+        n + 3
+    );
+    let mut statement = c.prepare_cached(&sql).map_err(internal)?;
+    let rows = statement
+        .query_map(values.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(internal)?;
+    let records = rows
+        .map(|row| {
+            let (id, props) = row.map_err(internal)?;
+            decode(id, props)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        records,
+        total: total as usize,
+    })
+}
+
+impl rusqlite::ToSql for crate::model::Label {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+pub(super) fn search(
+    c: &mut Connection,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<NodeId>, StoreError> {
+    // Each word becomes a quoted prefix term, so no request text is read as FTS syntax.
+    let terms = search_terms(text);
+    if terms.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
+    let mut statement = c
+        .prepare_cached(
+            "SELECT id FROM node_search WHERE node_search MATCH ?1
+             ORDER BY bm25(node_search), id LIMIT ?2",
+        )
+        .map_err(internal)?;
+    let rows = statement
+        .query_map(params![query.join(" "), limit as i64], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(internal)?;
+    rows.map(|row| parse_id(row.map_err(internal)?)).collect()
+}
+
+pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(internal)?;
+    for guard in &batch.guards {
+        let existing: Option<Option<String>> = tx
+            .query_row(
+                "SELECT json_extract(props, '$.' || ?2) FROM nodes WHERE id = ?1",
+                params![guard.id.to_string(), guard.property],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(internal)?;
+        if let Some(existing) = existing {
+            if existing.as_deref() != guard.value.as_str() {
+                return Err(StoreError::GuardFailed {
+                    id: guard.id.clone(),
+                    property: guard.property,
+                });
+            }
+        }
+    }
+    let mut outcome = ApplyOutcome::default();
+    {
+        let mut insert_node = tx
+            .prepare_cached(
+                "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .map_err(internal)?;
+        let mut index = tx
+            .prepare_cached("INSERT INTO node_search (id, text) VALUES (?1, ?2)")
+            .map_err(internal)?;
+        for node in &batch.nodes {
+            let id = node.id.to_string();
+            let props = Value::Object(node.props.clone()).to_string();
+            let inserted = insert_node
+                .execute(params![id, node.label(), node.sort_text(), props])
+                .map_err(internal)?;
+            if inserted == 1 {
+                index
+                    .execute(params![id, node.search_text()])
+                    .map_err(internal)?;
+                outcome.created.push(node.id.clone());
+            } else {
+                outcome.existing.push(node.id.clone());
+            }
+        }
+        let mut insert_edge = tx
+            .prepare_cached("INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)")
+            .map_err(internal)?;
+        for edge in &batch.edges {
+            insert_edge
+                .execute(params![
+                    edge.from.to_string(),
+                    edge.rel.as_str(),
+                    edge.to.to_string()
+                ])
+                .map_err(internal)?;
+        }
+    }
+    tx.commit().map_err(internal)?;
+    Ok(outcome)
+}
