@@ -5,8 +5,8 @@
 
 pub mod app;
 pub mod domain;
-pub mod import;
-pub mod model;
 pub mod graphql;
 pub mod http;
+pub mod import;
+pub mod model;
 pub mod store;

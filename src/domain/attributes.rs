@@ -63,31 +63,126 @@ const fn functional(mut spec: AttributeSpec) -> AttributeSpec {
 /// Every attribute a claim may have.
 pub const CATALOGUE: &[AttributeSpec] = &[
     spec("occurred", "The event took place.", EVENTS, ValueKind::None),
-    spec("participant", "Took part in the event.", EVENTS, ValueKind::Entity(AGENTS)),
-    functional(spec("location", "Where the event took place.", EVENTS, ValueKind::Entity(PLACES))),
-    functional(spec("occurredOn", "The day the event took place.", EVENTS, ValueKind::Date)),
-    functional(spec("duration", "How long the event lasted.", EVENTS, ValueKind::Text)),
-    spec("topic", "What was discussed or sought at the event.", EVENTS, ValueKind::Text),
-    functional(spec("initiator", "Who sought or requested the event.", EVENTS, ValueKind::Entity(AGENTS))),
+    spec(
+        "participant",
+        "Took part in the event.",
+        EVENTS,
+        ValueKind::Entity(AGENTS),
+    ),
+    functional(spec(
+        "location",
+        "Where the event took place.",
+        EVENTS,
+        ValueKind::Entity(PLACES),
+    )),
+    functional(spec(
+        "occurredOn",
+        "The day the event took place.",
+        EVENTS,
+        ValueKind::Date,
+    )),
+    functional(spec(
+        "duration",
+        "How long the event lasted.",
+        EVENTS,
+        ValueKind::Text,
+    )),
+    spec(
+        "topic",
+        "What was discussed or sought at the event.",
+        EVENTS,
+        ValueKind::Text,
+    ),
+    functional(spec(
+        "initiator",
+        "Who sought or requested the event.",
+        EVENTS,
+        ValueKind::Entity(AGENTS),
+    )),
     AttributeSpec {
         serves: true,
-        ..spec("position", "Holds a position (the qualifier names it) in the organisation.", PEOPLE, ValueKind::Entity(ORGS))
+        ..spec(
+            "position",
+            "Holds a position (the qualifier names it) in the organisation.",
+            PEOPLE,
+            ValueKind::Entity(ORGS),
+        )
     },
-    spec("founded", "Founded or co-founded the organisation.", AGENTS, ValueKind::Entity(ORGS)),
-    spec("owns", "Owns the organisation.", AGENTS, ValueKind::Entity(ORGS)),
+    spec(
+        "founded",
+        "Founded or co-founded the organisation.",
+        AGENTS,
+        ValueKind::Entity(ORGS),
+    ),
+    spec(
+        "owns",
+        "Owns the organisation.",
+        AGENTS,
+        ValueKind::Entity(ORGS),
+    ),
     AttributeSpec {
         contained_in: true,
-        ..spec("partOf", "Is part of the organisation or place.", ORGS_AND_PLACES, ValueKind::Entity(ORGS_AND_PLACES))
+        ..spec(
+            "partOf",
+            "Is part of the organisation or place.",
+            ORGS_AND_PLACES,
+            ValueKind::Entity(ORGS_AND_PLACES),
+        )
     },
-    spec("partnerOf", "Is a partner organisation of the organisation.", ORGS, ValueKind::Entity(ORGS)),
-    spec("spouse", "Was married to the person over the valid time.", PEOPLE, ValueKind::Entity(PEOPLE)),
-    spec("partner", "Was the partner of the person over the valid time.", PEOPLE, ValueKind::Entity(PEOPLE)),
-    functional(spec("fullName", "The person's full name.", PEOPLE, ValueKind::Text)),
-    functional(spec("birthDate", "The day the person was born.", PEOPLE, ValueKind::Date)),
-    functional(spec("birthPlace", "Where the person was born.", PEOPLE, ValueKind::Entity(PLACES))),
-    spec("nationality", "A nationality the person holds.", PEOPLE, ValueKind::Text),
-    spec("educatedAt", "Studied at the institution (the qualifier names the degrees).", PEOPLE, ValueKind::Entity(ORGS)),
-    functional(spec("childrenCount", "How many children the person has, as of the valid time.", PEOPLE, ValueKind::Number)),
+    spec(
+        "partnerOf",
+        "Is a partner organisation of the organisation.",
+        ORGS,
+        ValueKind::Entity(ORGS),
+    ),
+    spec(
+        "spouse",
+        "Was married to the person over the valid time.",
+        PEOPLE,
+        ValueKind::Entity(PEOPLE),
+    ),
+    spec(
+        "partner",
+        "Was the partner of the person over the valid time.",
+        PEOPLE,
+        ValueKind::Entity(PEOPLE),
+    ),
+    functional(spec(
+        "fullName",
+        "The person's full name.",
+        PEOPLE,
+        ValueKind::Text,
+    )),
+    functional(spec(
+        "birthDate",
+        "The day the person was born.",
+        PEOPLE,
+        ValueKind::Date,
+    )),
+    functional(spec(
+        "birthPlace",
+        "Where the person was born.",
+        PEOPLE,
+        ValueKind::Entity(PLACES),
+    )),
+    spec(
+        "nationality",
+        "A nationality the person holds.",
+        PEOPLE,
+        ValueKind::Text,
+    ),
+    spec(
+        "educatedAt",
+        "Studied at the institution (the qualifier names the degrees).",
+        PEOPLE,
+        ValueKind::Entity(ORGS),
+    ),
+    functional(spec(
+        "childrenCount",
+        "How many children the person has, as of the valid time.",
+        PEOPLE,
+        ValueKind::Number,
+    )),
 ];
 
 /// The attribute of that name, if the catalogue has it.

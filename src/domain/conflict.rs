@@ -97,7 +97,10 @@ mod tests {
     fn different_initiators_conflict() {
         let iran = claim("a", "initiator", entity(Label::Organization, "iran"));
         let musk = claim("b", "initiator", entity(Label::Person, "musk"));
-        assert_eq!(relate(&iran, &musk, &Containment::new()), Relation::Conflicts);
+        assert_eq!(
+            relate(&iran, &musk, &Containment::new()),
+            Relation::Conflicts
+        );
     }
 
     #[test]
@@ -128,6 +131,9 @@ mod tests {
         let mut then = claim("c", "duration", ClaimValue::Text("an hour".into()));
         let now = claim("d", "duration", ClaimValue::Text("two hours".into()));
         then.valid_from = Some("2023".parse().unwrap());
-        assert_eq!(relate(&then, &now, &Containment::new()), Relation::Compatible);
+        assert_eq!(
+            relate(&then, &now, &Containment::new()),
+            Relation::Compatible
+        );
     }
 }

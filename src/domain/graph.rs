@@ -70,7 +70,9 @@ impl Graph {
 
     /// Every claim whose subject is one of these entities. Two store calls.
     pub async fn claims_about(&self, entities: &[NodeId]) -> Result<Vec<Claim>, DomainError> {
-        let linked = self.linked(entities, RelType::Subject, Direction::In).await?;
+        let linked = self
+            .linked(entities, RelType::Subject, Direction::In)
+            .await?;
         let ids: Vec<NodeId> = linked.into_values().flatten().collect();
         let mut claims: Vec<Claim> = self.typed::<Claim>(&ids).await?.into_values().collect();
         claims.sort_by(|a, b| a.id.cmp(&b.id));

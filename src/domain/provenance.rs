@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::attributes::{attribute, PARTICIPANT};
 use super::status::{AssertionFacts, ConflictFacts, SourceFacts, StatusInputs};
 use super::{DomainError, Graph};
-use crate::model::{
-    Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, Source,
-};
+use crate::model::{Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, Source};
 use crate::store::Direction;
 
 /// How far up `position` and `partOf` links principals are followed.
@@ -193,7 +191,12 @@ async fn principals(
                 .filter(|id| is_agent(id))
                 .cloned()
                 .collect();
-            parties.extend(participants.get(&claim.subject).cloned().unwrap_or_default());
+            parties.extend(
+                participants
+                    .get(&claim.subject)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             (claim.id.clone(), parties)
         })
         .collect();

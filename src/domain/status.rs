@@ -162,7 +162,10 @@ fn counts_as_of(assertion: &AssertionFacts, as_of: Option<NaiveDate>) -> bool {
 fn on_record_by_principal(assertion: &AssertionFacts, principals: &BTreeSet<NodeId>) -> bool {
     let named_principal_source = assertion.sources.iter().any(|source| {
         !source.anonymous
-            && (source.person.as_ref().is_some_and(|p| principals.contains(p))
+            && (source
+                .person
+                .as_ref()
+                .is_some_and(|p| principals.contains(p))
                 || source
                     .affiliation
                     .as_ref()
@@ -206,7 +209,11 @@ fn source_origin(source: &SourceFacts) -> (String, String) {
     } else if let Some(person) = &source.person {
         format!("person|{person}")
     } else {
-        format!("named|{}|{}", affiliation.unwrap_or_default(), source.description)
+        format!(
+            "named|{}|{}",
+            affiliation.unwrap_or_default(),
+            source.description
+        )
     };
     let words = match &source.affiliation_name {
         Some(name) => format!("{} ({name})", source.description),
@@ -225,18 +232,30 @@ fn origins(
         return Some(assertion.sources.iter().map(source_origin).collect());
     }
     if !assertion.relays.is_empty() {
-        if assertion.relays.iter().any(|r| reports_asserting.contains(r)) {
+        if assertion
+            .relays
+            .iter()
+            .any(|r| reports_asserting.contains(r))
+        {
             return None;
         }
         return Some(
             assertion
                 .relays
                 .iter()
-                .map(|r| (format!("report|{r}"), format!("the reports relayed by {}", assertion.report_title)))
+                .map(|r| {
+                    (
+                        format!("report|{r}"),
+                        format!("the reports relayed by {}", assertion.report_title),
+                    )
+                })
                 .collect(),
         );
     }
-    let outlet = assertion.publisher.clone().unwrap_or_else(|| assertion.report.clone());
+    let outlet = assertion
+        .publisher
+        .clone()
+        .unwrap_or_else(|| assertion.report.clone());
     let words = assertion
         .publisher_name
         .clone()
@@ -247,8 +266,7 @@ fn origins(
 /// Groups supporting assertions into independent chains: assertions sharing any origin are
 /// one chain.
 fn chains(supporting: &[&AssertionFacts]) -> Vec<Chain> {
-    let reports_asserting: BTreeSet<NodeId> =
-        supporting.iter().map(|a| a.report.clone()).collect();
+    let reports_asserting: BTreeSet<NodeId> = supporting.iter().map(|a| a.report.clone()).collect();
     let mut groups: Vec<(BTreeMap<String, String>, Vec<NodeId>)> = Vec::new();
     for assertion in supporting {
         let Some(origins) = origins(assertion, &reports_asserting) else {
@@ -316,8 +334,11 @@ pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict
             reason: "retracted by its publisher".into(),
         });
     }
-    let all_supporting: Vec<&AssertionFacts> =
-        counted.iter().copied().filter(|a| a.stance.supports()).collect();
+    let all_supporting: Vec<&AssertionFacts> = counted
+        .iter()
+        .copied()
+        .filter(|a| a.stance.supports())
+        .collect();
     let supporting: Vec<&AssertionFacts> = all_supporting
         .iter()
         .copied()
@@ -398,7 +419,10 @@ fn describe_denials(ids: &[NodeId], inputs: &StatusInputs) -> String {
         .iter()
         .filter(|a| ids.contains(&a.id))
         .map(|a| {
-            let who = a.publisher_name.clone().unwrap_or_else(|| a.report_title.clone());
+            let who = a
+                .publisher_name
+                .clone()
+                .unwrap_or_else(|| a.report_title.clone());
             match &a.date {
                 Some(date) => format!("{who} on {date}"),
                 None => who,
@@ -417,7 +441,10 @@ fn summarise(verdict: &Verdict, inputs: &StatusInputs) -> String {
     let chains = match chain_words.len() {
         0 => "no independent chain asserts it".to_string(),
         1 => format!("1 independent chain asserts it: {}", chain_words[0]),
-        n => format!("{n} independent chains assert it: {}", chain_words.join(" | ")),
+        n => format!(
+            "{n} independent chains assert it: {}",
+            chain_words.join(" | ")
+        ),
     };
     let conflicts: Vec<String> = inputs
         .conflicts
@@ -461,4 +488,3 @@ fn summarise(verdict: &Verdict, inputs: &StatusInputs) -> String {
         verdict.rule_version
     )
 }
-

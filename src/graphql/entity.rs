@@ -17,7 +17,11 @@ use crate::store::Direction;
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "The global id: opaque, stable across restarts."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global id: opaque, stable across restarts."
+))]
 pub enum Node {
     Person(Person),
     Organization(Organization),
@@ -34,28 +38,42 @@ impl Node {
     pub fn from_record(record: &NodeRecord) -> async_graphql::Result<Node> {
         let decode = |e: model::record::DecodeError| domain_error(&e.into());
         Ok(match record.label() {
-            Label::Person => Node::Person(Person(model::Entity::from_record(record).map_err(decode)?)),
-            Label::Organization => {
-                Node::Organization(Organization(model::Entity::from_record(record).map_err(decode)?))
+            Label::Person => {
+                Node::Person(Person(model::Entity::from_record(record).map_err(decode)?))
             }
+            Label::Organization => Node::Organization(Organization(
+                model::Entity::from_record(record).map_err(decode)?,
+            )),
             Label::Place => Node::Place(Place(model::Entity::from_record(record).map_err(decode)?)),
             Label::Event => Node::Event(Event(model::Entity::from_record(record).map_err(decode)?)),
-            Label::Report => Node::Report(Report(model::Report::from_record(record).map_err(decode)?)),
-            Label::Assertion => {
-                Node::Assertion(Assertion(model::Assertion::from_record(record).map_err(decode)?))
+            Label::Report => {
+                Node::Report(Report(model::Report::from_record(record).map_err(decode)?))
             }
-            Label::Source => Node::Source(Source(model::Source::from_record(record).map_err(decode)?)),
+            Label::Assertion => Node::Assertion(Assertion(
+                model::Assertion::from_record(record).map_err(decode)?,
+            )),
+            Label::Source => {
+                Node::Source(Source(model::Source::from_record(record).map_err(decode)?))
+            }
             Label::Claim => Node::Claim(Claim(model::Claim::from_record(record).map_err(decode)?)),
         })
     }
 
     /// The nodes of these ids, in order; unknown ids are left out.
     pub async fn load_many(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<Node>> {
-        records(ctx, ids).await?.iter().map(Node::from_record).collect()
+        records(ctx, ids)
+            .await?
+            .iter()
+            .map(Node::from_record)
+            .collect()
     }
 
     pub async fn load(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<Node>> {
-        record(ctx, id).await?.as_ref().map(Node::from_record).transpose()
+        record(ctx, id)
+            .await?
+            .as_ref()
+            .map(Node::from_record)
+            .transpose()
     }
 }
 
@@ -92,9 +110,15 @@ macro_rules! entity_fields {
 }
 
 entity_fields!(Person, "A person as the news reports them.");
-entity_fields!(Organization, "A news outlet, government body, mission, company or other organisation.");
+entity_fields!(
+    Organization,
+    "A news outlet, government body, mission, company or other organisation."
+);
 entity_fields!(Place, "A place.");
-entity_fields!(Event, "Something that happened, or is reported to have happened.");
+entity_fields!(
+    Event,
+    "Something that happened, or is reported to have happened."
+);
 
 /// What kind of body an organisation is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -140,8 +164,13 @@ pub struct Position {
 impl Position {
     /// The organisation.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        let Some(id) = &self.organization_id else { return Ok(None) };
-        Ok(typed::<model::Entity>(ctx, std::slice::from_ref(id)).await?.pop().map(Organization))
+        let Some(id) = &self.organization_id else {
+            return Ok(None);
+        };
+        Ok(typed::<model::Entity>(ctx, std::slice::from_ref(id))
+            .await?
+            .pop()
+            .map(Organization))
     }
 }
 
@@ -313,7 +342,10 @@ entity_object!(Event {
 
 async fn occurrence(ctx: &Context<'_>, event: &NodeId) -> async_graphql::Result<Option<Claim>> {
     let claims = linked_typed::<model::Claim>(ctx, event, RelType::Subject, Direction::In).await?;
-    Ok(claims.into_iter().find(|c| c.attribute == OCCURRED).map(Claim))
+    Ok(claims
+        .into_iter()
+        .find(|c| c.attribute == OCCURRED)
+        .map(Claim))
 }
 
 /// The evidence on a participation edge.

@@ -29,7 +29,11 @@ pub enum ClaimStatus {
 }
 
 /// The verdict of the status rule for one claim.
-pub async fn status_of(ctx: &Context<'_>, claim: &NodeId, as_of: Option<Date>) -> async_graphql::Result<Verdict> {
+pub async fn status_of(
+    ctx: &Context<'_>,
+    claim: &NodeId,
+    as_of: Option<Date>,
+) -> async_graphql::Result<Verdict> {
     let inputs = status_inputs_of(ctx, claim).await?;
     Ok(derive_status(&inputs, as_of.map(|d| d.0)))
 }
@@ -38,7 +42,11 @@ pub async fn status_of(ctx: &Context<'_>, claim: &NodeId, as_of: Option<Date>) -
 pub struct StatusExplanation(pub Verdict);
 
 async fn assertions(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<Assertion>> {
-    Ok(typed::<model::Assertion>(ctx, ids).await?.into_iter().map(Assertion).collect())
+    Ok(typed::<model::Assertion>(ctx, ids)
+        .await?
+        .into_iter()
+        .map(Assertion)
+        .collect())
 }
 
 #[Object]
@@ -123,7 +131,9 @@ pub struct ExcludedAssertion<'a>(&'a status::Excluded);
 impl ExcludedAssertion<'_> {
     /// The assertion.
     async fn assertion(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Assertion>> {
-        Ok(assertions(ctx, std::slice::from_ref(&self.0.assertion)).await?.pop())
+        Ok(assertions(ctx, std::slice::from_ref(&self.0.assertion))
+            .await?
+            .pop())
     }
 
     /// Why it was not counted.

@@ -1,7 +1,7 @@
 //! The import mutation's input types, converted to the import core's one input format, and
 //! its result.
 
-use async_graphql::{Context, Enum, ErrorExtensions, InputObject, OneofObject, Object, ID};
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, OneofObject, ID};
 
 use super::entity::OrganizationKind;
 use super::ids::encode;
@@ -240,10 +240,12 @@ pub fn input_error(error: &InputError) -> async_graphql::Error {
         })
         .collect();
     let dotted: Vec<String> = error.path.iter().map(ToString::to_string).collect();
-    async_graphql::Error::new(format!("{}: {}", dotted.join("."), error.message)).extend_with(|_, e| {
-        e.set("code", error.code.as_str());
-        e.set("inputPath", async_graphql::Value::List(path.clone()));
-    })
+    async_graphql::Error::new(format!("{}: {}", dotted.join("."), error.message)).extend_with(
+        |_, e| {
+            e.set("code", error.code.as_str());
+            e.set("inputPath", async_graphql::Value::List(path.clone()));
+        },
+    )
 }
 
 /// What an import did.

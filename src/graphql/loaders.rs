@@ -48,11 +48,18 @@ impl Loader<LinkKey> for LinkLoader {
     async fn load(&self, keys: &[LinkKey]) -> Result<HashMap<LinkKey, Vec<NodeId>>, Self::Error> {
         let mut groups: HashMap<(RelType, Direction), Vec<NodeId>> = HashMap::new();
         for key in keys {
-            groups.entry((key.rel, key.direction)).or_default().push(key.id.clone());
+            groups
+                .entry((key.rel, key.direction))
+                .or_default()
+                .push(key.id.clone());
         }
         let mut found = HashMap::new();
         for ((rel, direction), ids) in groups {
-            let linked = self.0.linked(&ids, rel, direction).await.map_err(Arc::new)?;
+            let linked = self
+                .0
+                .linked(&ids, rel, direction)
+                .await
+                .map_err(Arc::new)?;
             for id in ids {
                 let targets = linked.get(&id).cloned().unwrap_or_default();
                 found.insert(LinkKey { id, rel, direction }, targets);
@@ -69,7 +76,10 @@ impl Loader<NodeId> for StatusLoader {
     type Value = Arc<StatusInputs>;
     type Error = Arc<DomainError>;
 
-    async fn load(&self, keys: &[NodeId]) -> Result<HashMap<NodeId, Arc<StatusInputs>>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[NodeId],
+    ) -> Result<HashMap<NodeId, Arc<StatusInputs>>, Self::Error> {
         let inputs = status_inputs(&self.0, keys).await.map_err(Arc::new)?;
         Ok(inputs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
     }
@@ -113,11 +123,17 @@ pub async fn records(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result
 }
 
 pub async fn record(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<NodeRecord>> {
-    Ok(records(ctx, std::slice::from_ref(id)).await?.into_iter().next())
+    Ok(records(ctx, std::slice::from_ref(id))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The nodes of these ids decoded as `T`, in order.
-pub async fn typed<T: StoredNode>(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<T>> {
+pub async fn typed<T: StoredNode>(
+    ctx: &Context<'_>,
+    ids: &[NodeId],
+) -> async_graphql::Result<Vec<T>> {
     records(ctx, ids)
         .await?
         .iter()
@@ -132,7 +148,11 @@ pub async fn linked(
     rel: RelType,
     direction: Direction,
 ) -> async_graphql::Result<Vec<NodeId>> {
-    let key = LinkKey { id: id.clone(), rel, direction };
+    let key = LinkKey {
+        id: id.clone(),
+        rel,
+        direction,
+    };
     Ok(loaders(ctx)
         .links
         .load_one(key)
@@ -152,7 +172,10 @@ pub async fn linked_typed<T: StoredNode>(
     typed(ctx, &ids).await
 }
 
-pub async fn status_inputs_of(ctx: &Context<'_>, claim: &NodeId) -> async_graphql::Result<Arc<StatusInputs>> {
+pub async fn status_inputs_of(
+    ctx: &Context<'_>,
+    claim: &NodeId,
+) -> async_graphql::Result<Arc<StatusInputs>> {
     Ok(loaders(ctx)
         .status
         .load_one(claim.clone())

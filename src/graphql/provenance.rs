@@ -81,19 +81,22 @@ impl Report {
     /// Who published it, when known.
     async fn publisher(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let publishers =
-            linked_typed::<model::Entity>(ctx, &self.0.id, RelType::PublishedBy, Direction::Out).await?;
+            linked_typed::<model::Entity>(ctx, &self.0.id, RelType::PublishedBy, Direction::Out)
+                .await?;
         Ok(publishers.into_iter().next().map(Organization))
     }
 
     /// Reports this one relays: the chain its attributions go back along.
     async fn relays(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Report>> {
-        let reports = linked_typed::<model::Report>(ctx, &self.0.id, RelType::Relays, Direction::Out).await?;
+        let reports =
+            linked_typed::<model::Report>(ctx, &self.0.id, RelType::Relays, Direction::Out).await?;
         Ok(reports.into_iter().map(Report).collect())
     }
 
     /// Reports that relay this one.
     async fn relayed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Report>> {
-        let reports = linked_typed::<model::Report>(ctx, &self.0.id, RelType::Relays, Direction::In).await?;
+        let reports =
+            linked_typed::<model::Report>(ctx, &self.0.id, RelType::Relays, Direction::In).await?;
         Ok(reports.into_iter().map(Report).collect())
     }
 
@@ -105,7 +108,8 @@ impl Report {
         after: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
         let window = window(first, after)?;
-        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::MadeIn, Direction::In).await?;
+        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::MadeIn, Direction::In)
+            .await?;
         Ok(page_of(all.into_iter().map(Assertion).collect(), window))
     }
 }
@@ -137,19 +141,22 @@ impl Assertion {
 
     /// The report that makes it.
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Report>> {
-        let reports = linked_typed::<model::Report>(ctx, &self.0.id, RelType::MadeIn, Direction::Out).await?;
+        let reports =
+            linked_typed::<model::Report>(ctx, &self.0.id, RelType::MadeIn, Direction::Out).await?;
         Ok(reports.into_iter().next().map(Report))
     }
 
     /// The claim it is about.
     async fn claim(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
-        let claims = linked_typed::<model::Claim>(ctx, &self.0.id, RelType::About, Direction::Out).await?;
+        let claims =
+            linked_typed::<model::Claim>(ctx, &self.0.id, RelType::About, Direction::Out).await?;
         Ok(claims.into_iter().next().map(Claim))
     }
 
     /// The sources it cites; empty when the report speaks for itself.
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
-        let sources = linked_typed::<model::Source>(ctx, &self.0.id, RelType::Cites, Direction::Out).await?;
+        let sources =
+            linked_typed::<model::Source>(ctx, &self.0.id, RelType::Cites, Direction::Out).await?;
         Ok(sources.into_iter().map(Source).collect())
     }
 }
@@ -183,20 +190,23 @@ impl Source {
     /// The organisation or government the source belongs to, when stated.
     async fn affiliation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let orgs =
-            linked_typed::<model::Entity>(ctx, &self.0.id, RelType::AffiliatedWith, Direction::Out).await?;
+            linked_typed::<model::Entity>(ctx, &self.0.id, RelType::AffiliatedWith, Direction::Out)
+                .await?;
         Ok(orgs.into_iter().next().map(Organization))
     }
 
     /// The person, for a named source.
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
-        let people = linked_typed::<model::Entity>(ctx, &self.0.id, RelType::Names, Direction::Out).await?;
+        let people =
+            linked_typed::<model::Entity>(ctx, &self.0.id, RelType::Names, Direction::Out).await?;
         Ok(people.into_iter().next().map(Person))
     }
 
     /// The assertions that cite it.
     async fn cited_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
         let assertions =
-            linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::Cites, Direction::In).await?;
+            linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::Cites, Direction::In)
+                .await?;
         Ok(assertions.into_iter().map(Assertion).collect())
     }
 }
@@ -259,13 +269,30 @@ impl Claim {
 
     /// The value it gives the attribute; null when the attribute takes none.
     async fn value(&self) -> Option<ClaimValueObject> {
-        let empty = ClaimValueObject { text: None, date: None, number: None, entity_id: None };
+        let empty = ClaimValueObject {
+            text: None,
+            date: None,
+            number: None,
+            entity_id: None,
+        };
         match &self.0.value {
             ClaimValue::None => None,
-            ClaimValue::Text(text) => Some(ClaimValueObject { text: Some(text.clone()), ..empty }),
-            ClaimValue::Date(date) => Some(ClaimValueObject { date: Some(date.into()), ..empty }),
-            ClaimValue::Number(n) => Some(ClaimValueObject { number: Some(*n), ..empty }),
-            ClaimValue::Entity(id) => Some(ClaimValueObject { entity_id: Some(id.clone()), ..empty }),
+            ClaimValue::Text(text) => Some(ClaimValueObject {
+                text: Some(text.clone()),
+                ..empty
+            }),
+            ClaimValue::Date(date) => Some(ClaimValueObject {
+                date: Some(date.into()),
+                ..empty
+            }),
+            ClaimValue::Number(n) => Some(ClaimValueObject {
+                number: Some(*n),
+                ..empty
+            }),
+            ClaimValue::Entity(id) => Some(ClaimValueObject {
+                entity_id: Some(id.clone()),
+                ..empty
+            }),
         }
     }
 
@@ -286,7 +313,11 @@ impl Claim {
 
     /// The status derived from the evidence, counting only assertions that may have been
     /// made by `asOf` when given.
-    async fn status(&self, ctx: &Context<'_>, as_of: Option<Date>) -> async_graphql::Result<ClaimStatus> {
+    async fn status(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<ClaimStatus> {
         Ok(status_of(ctx, &self.0.id, as_of).await?.status.into())
     }
 
@@ -307,7 +338,8 @@ impl Claim {
         after: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
         let window = window(first, after)?;
-        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::About, Direction::In).await?;
+        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::About, Direction::In)
+            .await?;
         Ok(page_of(all.into_iter().map(Assertion).collect(), window))
     }
 
@@ -339,5 +371,9 @@ async fn claims_linked(
         .into_iter()
         .filter(|id| id.label() == Label::Claim)
         .collect();
-    Ok(super::loaders::typed::<model::Claim>(ctx, &ids).await?.into_iter().map(Claim).collect())
+    Ok(super::loaders::typed::<model::Claim>(ctx, &ids)
+        .await?
+        .into_iter()
+        .map(Claim)
+        .collect())
 }

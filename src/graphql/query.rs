@@ -42,7 +42,12 @@ where
 {
     let window = window(first, after)?;
     let graph = ctx.data_unchecked::<Graph>();
-    let query = ListQuery { label, equals, offset: window.offset, limit: window.limit };
+    let query = ListQuery {
+        label,
+        equals,
+        offset: window.offset,
+        limit: window.limit,
+    };
     let found = graph
         .store()
         .list(&query)
@@ -52,7 +57,9 @@ where
         .records
         .iter()
         .map(|record: &NodeRecord| {
-            T::from_record(record).map(|node| (wrap(node), EmptyFields)).map_err(|e| domain_error(&e.into()))
+            T::from_record(record)
+                .map(|node| (wrap(node), EmptyFields))
+                .map_err(|e| domain_error(&e.into()))
         })
         .collect::<async_graphql::Result<Vec<_>>>()?;
     Ok(page(items, found.total, window))
@@ -66,14 +73,30 @@ impl Query {
     }
 
     /// Fetches objects by their global ids, in the same order; null for those there are not.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE_SIZE {
-            return Err(bad_input(format!("at most {MAX_PAGE_SIZE} ids at once"), code::BAD_USER_INPUT));
+            return Err(bad_input(
+                format!("at most {MAX_PAGE_SIZE} ids at once"),
+                code::BAD_USER_INPUT,
+            ));
         }
-        let ids = ids.iter().map(decode).collect::<async_graphql::Result<Vec<_>>>()?;
+        let ids = ids
+            .iter()
+            .map(decode)
+            .collect::<async_graphql::Result<Vec<_>>>()?;
         let records = super::loaders::records(ctx, &ids).await?;
         ids.iter()
-            .map(|id| records.iter().find(|r| &r.id == id).map(Node::from_record).transpose())
+            .map(|id| {
+                records
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map(Node::from_record)
+                    .transpose()
+            })
             .collect()
     }
 
@@ -86,7 +109,10 @@ impl Query {
         #[graphql(default = 10)] first: i32,
     ) -> async_graphql::Result<Vec<Node>> {
         if !(0..=MAX_PAGE_SIZE as i32).contains(&first) {
-            return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE_SIZE}"), code::BAD_PAGINATION));
+            return Err(bad_input(
+                format!("`first` must be between 0 and {MAX_PAGE_SIZE}"),
+                code::BAD_PAGINATION,
+            ));
         }
         let graph = ctx.data_unchecked::<Graph>();
         let ids = graph
@@ -98,7 +124,12 @@ impl Query {
     }
 
     /// People, by name.
-    async fn people(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Person>> {
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Person>> {
         list(ctx, Label::Person, vec![], first, after, Person).await
     }
 
@@ -113,24 +144,45 @@ impl Query {
         let equals = kind
             .map(|k| {
                 let kind: model::OrganizationKind = k.into();
-                vec![("organization_kind", serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())]
+                vec![(
+                    "organization_kind",
+                    serde_json::to_value(kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                )]
             })
             .unwrap_or_default();
         list(ctx, Label::Organization, equals, first, after, Organization).await
     }
 
     /// Places, by name.
-    async fn places(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Place>> {
+    async fn places(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Place>> {
         list(ctx, Label::Place, vec![], first, after, Place).await
     }
 
     /// Events, by title.
-    async fn events(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Event>> {
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Event>> {
         list(ctx, Label::Event, vec![], first, after, Event).await
     }
 
     /// Reports, by title.
-    async fn reports(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> async_graphql::Result<Page<Report>> {
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Report>> {
         list(ctx, Label::Report, vec![], first, after, Report).await
     }
 
@@ -142,7 +194,9 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Claim>> {
-        let equals = attribute.map(|a| vec![("attribute", a)]).unwrap_or_default();
+        let equals = attribute
+            .map(|a| vec![("attribute", a)])
+            .unwrap_or_default();
         list(ctx, Label::Claim, equals, first, after, Claim).await
     }
 
@@ -153,10 +207,18 @@ impl Query {
             .map(|spec| Attribute {
                 name: spec.name.to_string(),
                 description: spec.description.to_string(),
-                subject_types: spec.subjects.iter().map(|l| l.as_str().to_string()).collect(),
+                subject_types: spec
+                    .subjects
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect(),
                 value_type: match spec.value {
                     ValueKind::None => "NONE".into(),
-                    ValueKind::Entity(labels) => labels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("|"),
+                    ValueKind::Entity(labels) => labels
+                        .iter()
+                        .map(|l| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join("|"),
                     ValueKind::Text => "TEXT".into(),
                     ValueKind::Date => "DATE".into(),
                     ValueKind::Number => "NUMBER".into(),
@@ -210,13 +272,18 @@ async fn run_import(
 ) -> async_graphql::Result<ImportResult> {
     let importer = ctx.data_unchecked::<Arc<Importer>>();
     let inputs: Vec<crate::import::ReportInput> = inputs.into_iter().map(Into::into).collect();
-    match importer.import(&inputs, &[PathSegment::Field(root)], indexed).await {
+    match importer
+        .import(&inputs, &[PathSegment::Field(root)], indexed)
+        .await
+    {
         Ok(outcome) => Ok(ImportResult(outcome)),
         Err(ImportFailure::Invalid(errors)) => {
             // The resolver's own error is listed after those added, so it takes the last one
             // and the response keeps input order.
             let mut errors: Vec<_> = errors.iter().map(input_error).collect();
-            let last = errors.pop().unwrap_or_else(|| async_graphql::Error::new("invalid input"));
+            let last = errors
+                .pop()
+                .unwrap_or_else(|| async_graphql::Error::new("invalid input"));
             for error in errors {
                 ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
             }
@@ -231,7 +298,11 @@ impl Mutation {
     /// Imports one report with its entities, sources, claims and assertions. Invalid input
     /// writes nothing and returns one error per problem, each with `extensions.code` and
     /// `extensions.inputPath`.
-    async fn import_report(&self, ctx: &Context<'_>, input: ReportInputObject) -> async_graphql::Result<ImportResult> {
+    async fn import_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportInputObject,
+    ) -> async_graphql::Result<ImportResult> {
         run_import(ctx, vec![input], "input", false).await
     }
 
@@ -243,7 +314,10 @@ impl Mutation {
         inputs: Vec<ReportInputObject>,
     ) -> async_graphql::Result<ImportResult> {
         if inputs.len() > MAX_IMPORT_BATCH {
-            return Err(bad_input(format!("at most {MAX_IMPORT_BATCH} reports at once"), code::BAD_USER_INPUT));
+            return Err(bad_input(
+                format!("at most {MAX_IMPORT_BATCH} reports at once"),
+                code::BAD_USER_INPUT,
+            ));
         }
         run_import(ctx, inputs, "inputs", true).await
     }
@@ -262,9 +336,14 @@ impl Subscription {
             .filter_map(Result::ok)
             .then(move |id| {
                 let graph = graph.clone();
-                async move { graph.typed::<model::Report>(std::slice::from_ref(&id)).await.ok()?.remove(&id) }
+                async move {
+                    graph
+                        .typed::<model::Report>(std::slice::from_ref(&id))
+                        .await
+                        .ok()?
+                        .remove(&id)
+                }
             })
             .filter_map(|report| report.map(Report))
     }
 }
-

@@ -1,6 +1,8 @@
 //! Scalars and small value types.
 
-use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
+use async_graphql::{
+    Enum, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
+};
 use chrono::NaiveDate;
 
 use crate::model::{DatePrecision, ReportedDate};

@@ -67,7 +67,13 @@ pub struct InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path: Vec<String> = self.path.iter().map(ToString::to_string).collect();
-        write!(f, "{}: {} ({})", path.join("."), self.message, self.code.as_str())
+        write!(
+            f,
+            "{}: {} ({})",
+            path.join("."),
+            self.message,
+            self.code.as_str()
+        )
     }
 }
 

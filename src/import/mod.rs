@@ -80,7 +80,9 @@ impl Importer {
             if let Some(key) = report_key(input) {
                 let stored = resolver.stored.get(&NodeId::new(Label::Report, key));
                 let digest = plan::digest(input);
-                if stored.is_some_and(|r| r.props.get("content_digest") != Some(&digest.clone().into())) {
+                if stored
+                    .is_some_and(|r| r.props.get("content_digest") != Some(&digest.clone().into()))
+                {
                     checker.fail(
                         at(&path_of(index), &[F("key")]),
                         InputErrorCode::ReportConflict,
@@ -106,7 +108,10 @@ impl Importer {
                 return Err(ImportFailure::Invalid(vec![InputError {
                     path: at(&path_of(index), &[F("key")]),
                     code: InputErrorCode::ReportConflict,
-                    message: format!("report `{}` was imported with different content meanwhile", id.key()),
+                    message: format!(
+                        "report `{}` was imported with different content meanwhile",
+                        id.key()
+                    ),
                 }]));
             }
             Err(other) => return Err(ImportFailure::Domain(other.into())),
@@ -139,8 +144,8 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<ReportInput>> {
     let mut inputs = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file)?;
-        let input: ReportInput = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let input: ReportInput =
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         inputs.push(input);
     }
     Ok(inputs)

@@ -40,7 +40,9 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
         to: to.clone(),
     };
     for input in inputs {
-        let Some(key) = report_key(input) else { continue };
+        let Some(key) = report_key(input) else {
+            continue;
+        };
         let report_id = NodeId::new(Label::Report, key);
         let report = Report {
             id: report_id.clone(),
@@ -58,11 +60,17 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
         batch.nodes.push(report.to_record());
         if let Some(publisher) = &input.publisher {
             if let Some(org) = resolver.lookup(publisher) {
-                batch.edges.push(edge(&report_id, RelType::PublishedBy, &org));
+                batch
+                    .edges
+                    .push(edge(&report_id, RelType::PublishedBy, &org));
             }
         }
         for relayed in &input.relays {
-            batch.edges.push(edge(&report_id, RelType::Relays, &NodeId::new(Label::Report, relayed)));
+            batch.edges.push(edge(
+                &report_id,
+                RelType::Relays,
+                &NodeId::new(Label::Report, relayed),
+            ));
         }
         for entity in &input.entities {
             let label = entity_label(entity.entity_type);
@@ -146,7 +154,11 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                 .to_record(),
             );
             batch.edges.push(edge(&id, RelType::MadeIn, &report_id));
-            batch.edges.push(edge(&id, RelType::About, &NodeId::new(Label::Claim, &assertion.claim)));
+            batch.edges.push(edge(
+                &id,
+                RelType::About,
+                &NodeId::new(Label::Claim, &assertion.claim),
+            ));
             for cited in &assertion.cites {
                 let source = NodeId::new(Label::Source, &format!("{key}#{cited}"));
                 batch.edges.push(edge(&id, RelType::Cites, &source));
@@ -181,7 +193,10 @@ pub(super) async fn link_conflicts(
     let mut direct: BTreeMap<NodeId, BTreeSet<NodeId>> = BTreeMap::new();
     for claim in new_claims.iter().filter(|c| contained_in(c)) {
         if let ClaimValue::Entity(outer) = &claim.value {
-            direct.entry(claim.subject.clone()).or_default().insert(outer.clone());
+            direct
+                .entry(claim.subject.clone())
+                .or_default()
+                .insert(outer.clone());
         }
     }
     let mut starts: Vec<NodeId> = candidates
@@ -215,8 +230,10 @@ pub(super) async fn link_conflicts(
             }
         }
     }
-    batch
-        .edges
-        .extend(links.into_iter().map(|(from, rel, to)| EdgeRecord { from, rel, to }));
+    batch.edges.extend(
+        links
+            .into_iter()
+            .map(|(from, rel, to)| EdgeRecord { from, rel, to }),
+    );
     Ok(())
 }

@@ -40,7 +40,12 @@ impl Resolver {
                 batch_reports.entry(key.to_string()).or_insert(index);
                 lookup.push(NodeId::new(Label::Report, key));
             }
-            lookup.extend(input.relays.iter().map(|key| NodeId::new(Label::Report, key)));
+            lookup.extend(
+                input
+                    .relays
+                    .iter()
+                    .map(|key| NodeId::new(Label::Report, key)),
+            );
             for entity in &input.entities {
                 declared_entities
                     .entry(entity.key.clone())
@@ -49,7 +54,8 @@ impl Resolver {
             for claim in &input.claims {
                 declared_claims.insert(claim.key.clone(), Label::Claim);
             }
-            let mut entity_keys: Vec<&str> = input.entities.iter().map(|e| e.key.as_str()).collect();
+            let mut entity_keys: Vec<&str> =
+                input.entities.iter().map(|e| e.key.as_str()).collect();
             entity_keys.extend(input.publisher.as_deref());
             for source in &input.sources {
                 entity_keys.extend(source.affiliation.as_deref());
@@ -62,7 +68,12 @@ impl Resolver {
                 }
             }
             lookup.extend(entity_keys.into_iter().flat_map(graph_candidates));
-            lookup.extend(input.assertions.iter().map(|a| NodeId::new(Label::Claim, &a.claim)));
+            lookup.extend(
+                input
+                    .assertions
+                    .iter()
+                    .map(|a| NodeId::new(Label::Claim, &a.claim)),
+            );
         }
         Ok(Self {
             declared_entities,
@@ -107,7 +118,11 @@ impl Resolver {
             checker.fail(
                 path,
                 InputErrorCode::WrongType,
-                format!("`{key}` is a {}, expected {}", id.label().as_str(), allowed.join(" or ")),
+                format!(
+                    "`{key}` is a {}, expected {}",
+                    id.label().as_str(),
+                    allowed.join(" or ")
+                ),
             );
             return None;
         }
@@ -127,7 +142,11 @@ impl Resolver {
     /// Checks every reference of one report.
     pub fn check(&self, checker: &mut Checker, base: &Path, index: usize, input: &ReportInput) {
         if let Some(key) = report_key(input) {
-            if self.batch_reports.get(key).is_some_and(|first| *first != index) {
+            if self
+                .batch_reports
+                .get(key)
+                .is_some_and(|first| *first != index)
+            {
                 checker.fail(
                     at(base, &[F("key")]),
                     InputErrorCode::DuplicateKey,
@@ -137,7 +156,11 @@ impl Resolver {
         }
         for (index, entity) in input.entities.iter().enumerate() {
             let wanted = entity_label(entity.entity_type);
-            if let Some(other) = self.stored_entity(&entity.key).into_iter().find(|id| id.label() != wanted) {
+            if let Some(other) = self
+                .stored_entity(&entity.key)
+                .into_iter()
+                .find(|id| id.label() != wanted)
+            {
                 checker.fail(
                     at(base, &[F("entities"), I(index), F("key")]),
                     InputErrorCode::DuplicateKey,
@@ -148,12 +171,20 @@ impl Resolver {
                 checker.fail(
                     at(base, &[F("entities"), I(index), F("type")]),
                     InputErrorCode::DuplicateKey,
-                    format!("`{}` is introduced with another type elsewhere in this batch", entity.key),
+                    format!(
+                        "`{}` is introduced with another type elsewhere in this batch",
+                        entity.key
+                    ),
                 );
             }
         }
         if let Some(publisher) = &input.publisher {
-            self.entity(checker, at(base, &[F("publisher")]), publisher, &[Label::Organization]);
+            self.entity(
+                checker,
+                at(base, &[F("publisher")]),
+                publisher,
+                &[Label::Organization],
+            );
         }
         for (index, relayed) in input.relays.iter().enumerate() {
             if !self.report_exists(relayed) {
@@ -167,7 +198,12 @@ impl Resolver {
         for (index, source) in input.sources.iter().enumerate() {
             let path = at(base, &[F("sources"), I(index)]);
             if let Some(key) = &source.affiliation {
-                self.entity(checker, at(&path, &[F("affiliation")]), key, &[Label::Organization]);
+                self.entity(
+                    checker,
+                    at(&path, &[F("affiliation")]),
+                    key,
+                    &[Label::Organization],
+                );
             }
             if let Some(key) = &source.person {
                 self.entity(checker, at(&path, &[F("person")]), key, &[Label::Person]);
@@ -178,7 +214,12 @@ impl Resolver {
             let Some(spec) = attribute(&claim.attribute) else {
                 continue;
             };
-            self.entity(checker, at(&path, &[F("subject")]), &claim.subject, spec.subjects);
+            self.entity(
+                checker,
+                at(&path, &[F("subject")]),
+                &claim.subject,
+                spec.subjects,
+            );
             if let (ValueKind::Entity(labels), Some(ClaimValueInput::Entity(key))) =
                 (spec.value, &claim.value)
             {
@@ -190,7 +231,10 @@ impl Resolver {
                 checker.fail(
                     at(base, &[F("assertions"), I(index), F("claim")]),
                     InputErrorCode::UnknownReference,
-                    format!("no claim `{}` in this input or in the store", assertion.claim),
+                    format!(
+                        "no claim `{}` in this input or in the store",
+                        assertion.claim
+                    ),
                 );
             }
         }

@@ -35,14 +35,25 @@ impl Checker {
 
     fn required(&mut self, path: Path, value: &str, what: &str) {
         if value.trim().is_empty() {
-            self.fail(path, InputErrorCode::Required, format!("{what} must not be blank"));
+            self.fail(
+                path,
+                InputErrorCode::Required,
+                format!("{what} must not be blank"),
+            );
         }
     }
 
     pub fn key(&mut self, path: Path, key: &str) {
         if key.is_empty() || key.len() > 512 {
-            self.fail(path, InputErrorCode::InvalidValue, "a key has 1 to 512 characters");
-        } else if key.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+            self.fail(
+                path,
+                InputErrorCode::InvalidValue,
+                "a key has 1 to 512 characters",
+            );
+        } else if key
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        {
             self.fail(
                 path,
                 InputErrorCode::InvalidValue,
@@ -122,12 +133,20 @@ pub(super) fn check_shape(checker: &mut Checker, base: &Path, input: &ReportInpu
             );
         }
     }
-    checker.unique(base, "entities", input.entities.iter().map(|e| e.key.as_str()));
+    checker.unique(
+        base,
+        "entities",
+        input.entities.iter().map(|e| e.key.as_str()),
+    );
 
     for (index, source) in input.sources.iter().enumerate() {
         let path = at(base, &[F("sources"), I(index)]);
         checker.key(at(&path, &[F("key")]), &source.key);
-        checker.required(at(&path, &[F("description")]), &source.description, "description");
+        checker.required(
+            at(&path, &[F("description")]),
+            &source.description,
+            "description",
+        );
         if source.count == 0 {
             checker.fail(
                 at(&path, &[F("count")]),
@@ -136,7 +155,11 @@ pub(super) fn check_shape(checker: &mut Checker, base: &Path, input: &ReportInpu
             );
         }
     }
-    checker.unique(base, "sources", input.sources.iter().map(|s| s.key.as_str()));
+    checker.unique(
+        base,
+        "sources",
+        input.sources.iter().map(|s| s.key.as_str()),
+    );
 
     for (index, claim) in input.claims.iter().enumerate() {
         check_claim(checker, &at(base, &[F("claims"), I(index)]), claim);
@@ -176,7 +199,10 @@ pub(super) fn check_shape(checker: &mut Checker, base: &Path, input: &ReportInpu
             checker.fail(
                 at(base, &[F("claims"), I(index)]),
                 InputErrorCode::UnassertedClaim,
-                format!("claim `{}` is introduced but no assertion of this report is about it", claim.key),
+                format!(
+                    "claim `{}` is introduced but no assertion of this report is about it",
+                    claim.key
+                ),
             );
         }
     }
@@ -191,7 +217,10 @@ fn check_claim(checker: &mut Checker, path: &Path, claim: &ClaimInput) {
         checker.fail(
             at(path, &[F("attribute")]),
             InputErrorCode::UnknownAttribute,
-            format!("`{}` is not in the attribute catalogue (see the `attributes` query)", claim.attribute),
+            format!(
+                "`{}` is not in the attribute catalogue (see the `attributes` query)",
+                claim.attribute
+            ),
         );
         return;
     };

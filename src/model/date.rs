@@ -95,8 +95,7 @@ fn parse_single(text: &str) -> Option<(NaiveDate, NaiveDate, DatePrecision)> {
             Some((first, next.pred_opt()?, DatePrecision::Month))
         }
         [y, m, d] => {
-            let day =
-                NaiveDate::from_ymd_opt(number(y, 4)? as i32, number(m, 2)?, number(d, 2)?)?;
+            let day = NaiveDate::from_ymd_opt(number(y, 4)? as i32, number(m, 2)?, number(d, 2)?)?;
             Some((day, day, DatePrecision::Day))
         }
         _ => None,
@@ -188,14 +187,26 @@ mod tests {
 
     #[test]
     fn open_ranges_and_round_trips_are_kept() {
-        for text in ["2024-11-17/..", "1971-06-28", "2023", "2024-11-11/2024-11-17"] {
+        for text in [
+            "2024-11-17/..",
+            "1971-06-28",
+            "2023",
+            "2024-11-11/2024-11-17",
+        ] {
             assert_eq!(text.parse::<ReportedDate>().unwrap().to_string(), text);
         }
     }
 
     #[test]
     fn malformed_or_backwards_dates_are_refused() {
-        for text in ["", "24-11-17", "2024-13", "2024-11-31", "2024-11-17/2024-11-01", "soon"] {
+        for text in [
+            "",
+            "24-11-17",
+            "2024-13",
+            "2024-11-31",
+            "2024-11-17/2024-11-01",
+            "soon",
+        ] {
             assert!(text.parse::<ReportedDate>().is_err(), "{text}");
         }
     }
