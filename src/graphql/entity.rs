@@ -96,30 +96,6 @@ pub async fn claims_linked(
     Ok(page_of(claims, window))
 }
 
-macro_rules! entity_fields {
-    ($ty:ident, $doc:literal) => {
-        #[doc = $doc]
-        pub struct $ty(pub model::Entity);
-
-        impl $ty {
-            fn node_id(&self) -> &NodeId {
-                &self.0.id
-            }
-        }
-    };
-}
-
-entity_fields!(Person, "A person as the news reports them.");
-entity_fields!(
-    Organization,
-    "A news outlet, government body, mission, company or other organisation."
-);
-entity_fields!(Place, "A place.");
-entity_fields!(
-    Event,
-    "Something that happened, or is reported to have happened."
-);
-
 /// What kind of body an organisation is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::model::OrganizationKind")]
@@ -174,9 +150,19 @@ impl Position {
     }
 }
 
-/// The fields every entity shares, written once.
+/// An entity type: its struct and the fields every entity shares, written once.
 macro_rules! entity_object {
-    ($ty:ident { $($extra:tt)* }) => {
+    ($ty:ident, $doc:literal, { $($extra:tt)* }) => {
+        #[doc = $doc]
+        pub struct $ty(pub model::Entity);
+
+        impl $ty {
+            fn node_id(&self) -> &NodeId {
+                &self.0.id
+            }
+        }
+
+        #[doc = $doc]
         #[Object]
         impl $ty {
             /// The global id.
@@ -231,10 +217,11 @@ macro_rules! entity_object {
     };
 }
 
-entity_object!(Person {
+entity_object!(Person, "A person as the news reports them.", {
     /// Positions the person holds or held, each with its claim.
     async fn positions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Position>> {
-        let claims = linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In).await?;
+        let claims =
+            linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In).await?;
         Ok(claims
             .into_iter()
             .filter(|c| c.attribute == "position")
@@ -252,93 +239,123 @@ entity_object!(Person {
     }
 });
 
-entity_object!(Organization {
-    /// What kind of organisation it is.
-    async fn kind(&self) -> Option<OrganizationKind> {
-        self.0.organization_kind.map(Into::into)
-    }
+entity_object!(
+    Organization,
+    "A news outlet, government body, mission, company or other organisation.",
+    {
+        /// What kind of organisation it is.
+        async fn kind(&self) -> Option<OrganizationKind> {
+            self.0.organization_kind.map(Into::into)
+        }
 
-    /// Reports it published.
-    async fn reports(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Page<Report>> {
-        let window = window(first, after)?;
-        let reports = linked_typed::<model::Report>(ctx, &self.0.id, RelType::PublishedBy, Direction::In).await?;
-        Ok(page_of(reports.into_iter().map(Report).collect(), window))
-    }
-});
-
-entity_object!(Place {});
-
-entity_object!(Event {
-    /// The event's title (the same as `name`).
-    async fn title(&self) -> &str {
-        &self.0.name
-    }
-
-    /// The claim that the event took place, from which its status comes.
-    async fn occurrence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
-        occurrence(ctx, &self.0.id).await
-    }
-
-    /// Whether the event took place, as the evidence stands (optionally as of a day): the
-    /// status of its occurrence claim, `UNREPORTED` when there is none.
-    async fn status(&self, ctx: &Context<'_>, as_of: Option<Date>) -> async_graphql::Result<ClaimStatus> {
-        Ok(match occurrence(ctx, &self.0.id).await? {
-            Some(claim) => status_of(ctx, &claim.0.id, as_of).await?.status.into(),
-            None => ClaimStatus::Unreported,
-        })
-    }
-
-    /// Why the event has its status: the explanation of its occurrence claim.
-    async fn status_explanation(
-        &self,
-        ctx: &Context<'_>,
-        as_of: Option<Date>,
-    ) -> async_graphql::Result<Option<StatusExplanation>> {
-        match occurrence(ctx, &self.0.id).await? {
-            Some(claim) => Ok(Some(StatusExplanation(status_of(ctx, &claim.0.id, as_of).await?))),
-            None => Ok(None),
+        /// Reports it published.
+        async fn reports(
+            &self,
+            ctx: &Context<'_>,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> async_graphql::Result<Page<Report>> {
+            let window = window(first, after)?;
+            let reports =
+                linked_typed::<model::Report>(ctx, &self.0.id, RelType::PublishedBy, Direction::In)
+                    .await?;
+            Ok(page_of(reports.into_iter().map(Report).collect(), window))
         }
     }
+);
 
-    /// Who took part, each edge with the claim that says so.
-    async fn participants(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Page<Node, ParticipationEvidence, ParticipantConnectionName, ParticipantEdgeName>> {
-        let window = window(first, after)?;
-        let claims: Vec<model::Claim> = linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In)
-            .await?
-            .into_iter()
-            .filter(|c| c.attribute == PARTICIPANT)
-            .collect();
-        let total = claims.len();
-        let shown: Vec<model::Claim> = claims.into_iter().skip(window.offset).take(window.limit).collect();
-        let ids: Vec<NodeId> = shown
-            .iter()
-            .filter_map(|c| match &c.value {
-                ClaimValue::Entity(id) => Some(id.clone()),
-                _ => None,
+entity_object!(Place, "A place.", {});
+
+entity_object!(
+    Event,
+    "Something that happened, or is reported to have happened.",
+    {
+        /// The event's title (the same as `name`).
+        async fn title(&self) -> &str {
+            &self.0.name
+        }
+
+        /// The claim that the event took place, from which its status comes.
+        async fn occurrence(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
+            occurrence(ctx, &self.0.id).await
+        }
+
+        /// Whether the event took place, as the evidence stands (optionally as of a day): the
+        /// status of its occurrence claim, `UNREPORTED` when there is none.
+        async fn status(
+            &self,
+            ctx: &Context<'_>,
+            as_of: Option<Date>,
+        ) -> async_graphql::Result<ClaimStatus> {
+            Ok(match occurrence(ctx, &self.0.id).await? {
+                Some(claim) => status_of(ctx, &claim.0.id, as_of).await?.status.into(),
+                None => ClaimStatus::Unreported,
             })
-            .collect();
-        let mut nodes = records(ctx, &ids).await?;
-        let mut items = Vec::new();
-        for claim in shown {
-            let ClaimValue::Entity(id) = &claim.value else { continue };
-            if let Some(at) = nodes.iter().position(|r| &r.id == id) {
-                let node = Node::from_record(&nodes.swap_remove(at))?;
-                items.push((node, ParticipationEvidence { claim: Claim(claim) }));
+        }
+
+        /// Why the event has its status: the explanation of its occurrence claim.
+        async fn status_explanation(
+            &self,
+            ctx: &Context<'_>,
+            as_of: Option<Date>,
+        ) -> async_graphql::Result<Option<StatusExplanation>> {
+            match occurrence(ctx, &self.0.id).await? {
+                Some(claim) => Ok(Some(StatusExplanation(
+                    status_of(ctx, &claim.0.id, as_of).await?,
+                ))),
+                None => Ok(None),
             }
         }
-        Ok(page(items, total, window))
+
+        /// Who took part, each edge with the claim that says so.
+        async fn participants(
+            &self,
+            ctx: &Context<'_>,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> async_graphql::Result<
+            Page<Node, ParticipationEvidence, ParticipantConnectionName, ParticipantEdgeName>,
+        > {
+            let window = window(first, after)?;
+            let claims: Vec<model::Claim> =
+                linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.attribute == PARTICIPANT)
+                    .collect();
+            let total = claims.len();
+            let shown: Vec<model::Claim> = claims
+                .into_iter()
+                .skip(window.offset)
+                .take(window.limit)
+                .collect();
+            let ids: Vec<NodeId> = shown
+                .iter()
+                .filter_map(|c| match &c.value {
+                    ClaimValue::Entity(id) => Some(id.clone()),
+                    _ => None,
+                })
+                .collect();
+            let mut nodes = records(ctx, &ids).await?;
+            let mut items = Vec::new();
+            for claim in shown {
+                let ClaimValue::Entity(id) = &claim.value else {
+                    continue;
+                };
+                if let Some(at) = nodes.iter().position(|r| &r.id == id) {
+                    let node = Node::from_record(&nodes.swap_remove(at))?;
+                    items.push((
+                        node,
+                        ParticipationEvidence {
+                            claim: Claim(claim),
+                        },
+                    ));
+                }
+            }
+            Ok(page(items, total, window))
+        }
     }
-});
+);
 
 async fn occurrence(ctx: &Context<'_>, event: &NodeId) -> async_graphql::Result<Option<Claim>> {
     let claims = linked_typed::<model::Claim>(ctx, event, RelType::Subject, Direction::In).await?;

@@ -49,6 +49,7 @@ async fn assertions(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<
         .collect())
 }
 
+/// Why a claim has its status: the rule that matched and the evidence it used.
 #[Object]
 impl StatusExplanation {
     /// The status.
@@ -111,6 +112,7 @@ impl StatusExplanation {
 /// One independent chain of support: assertions that go back to the same origin.
 pub struct EvidenceChain<'a>(&'a status::Chain);
 
+/// One independent chain of support: assertions that go back to the same origin.
 #[Object]
 impl EvidenceChain<'_> {
     /// Whom the chain goes back to: the cited sources, or the outlet speaking for itself.
@@ -127,6 +129,7 @@ impl EvidenceChain<'_> {
 /// An assertion the rule left out, and why.
 pub struct ExcludedAssertion<'a>(&'a status::Excluded);
 
+/// An assertion the rule left out, and why.
 #[Object]
 impl ExcludedAssertion<'_> {
     /// The assertion.

@@ -251,6 +251,7 @@ pub fn input_error(error: &InputError) -> async_graphql::Error {
 /// What an import did.
 pub struct ImportResult(pub ImportOutcome);
 
+/// What an import did.
 #[Object]
 impl ImportResult {
     /// The imported reports, in input order.

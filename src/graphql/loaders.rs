@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader, NoCache};
 use async_graphql::Context;
+
+use super::batcher::{BatchLoad, Batcher};
 
 use super::errors::domain_error;
 use crate::domain::provenance::status_inputs;
@@ -15,13 +16,11 @@ use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{NodeId, RelType};
 use crate::store::Direction;
 
-/// One batch may hold this many keys; larger ones split. Far above any page size.
-const MAX_BATCH: usize = 10_000;
-
 /// Nodes by id.
 pub struct NodeLoader(Graph);
 
-impl Loader<NodeId> for NodeLoader {
+impl BatchLoad for NodeLoader {
+    type Key = NodeId;
     type Value = NodeRecord;
     type Error = Arc<DomainError>;
 
@@ -41,7 +40,8 @@ pub struct LinkKey {
 /// Linked ids, one store call per (relationship, direction) in the batch.
 pub struct LinkLoader(Graph);
 
-impl Loader<LinkKey> for LinkLoader {
+impl BatchLoad for LinkLoader {
+    type Key = LinkKey;
     type Value = Vec<NodeId>;
     type Error = Arc<DomainError>;
 
@@ -72,7 +72,8 @@ impl Loader<LinkKey> for LinkLoader {
 /// The status rule's inputs, by claim.
 pub struct StatusLoader(Graph);
 
-impl Loader<NodeId> for StatusLoader {
+impl BatchLoad for StatusLoader {
+    type Key = NodeId;
     type Value = Arc<StatusInputs>;
     type Error = Arc<DomainError>;
 
@@ -88,22 +89,17 @@ impl Loader<NodeId> for StatusLoader {
 /// The loaders, shared by all requests. They do not cache: each load reads the store, so a
 /// request never sees data older than its own start.
 pub struct Loaders {
-    nodes: DataLoader<NodeLoader, NoCache>,
-    links: DataLoader<LinkLoader, NoCache>,
-    status: DataLoader<StatusLoader, NoCache>,
+    nodes: Arc<Batcher<NodeLoader>>,
+    links: Arc<Batcher<LinkLoader>>,
+    status: Arc<Batcher<StatusLoader>>,
 }
 
 impl Loaders {
     pub fn new(graph: Graph) -> Self {
-        fn loader<L: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
-            inner: L,
-        ) -> DataLoader<L, NoCache> {
-            DataLoader::with_cache(inner, tokio::spawn, NoCache).max_batch_size(MAX_BATCH)
-        }
         Self {
-            nodes: loader(NodeLoader(graph.clone())),
-            links: loader(LinkLoader(graph.clone())),
-            status: loader(StatusLoader(graph)),
+            nodes: Batcher::new(NodeLoader(graph.clone())),
+            links: Batcher::new(LinkLoader(graph.clone())),
+            status: Batcher::new(StatusLoader(graph)),
         }
     }
 }
@@ -155,9 +151,10 @@ pub async fn linked(
     };
     Ok(loaders(ctx)
         .links
-        .load_one(key)
+        .load_many([key.clone()])
         .await
         .map_err(|e| domain_error(&e))?
+        .remove(&key)
         .unwrap_or_default())
 }
 
@@ -178,8 +175,9 @@ pub async fn status_inputs_of(
 ) -> async_graphql::Result<Arc<StatusInputs>> {
     Ok(loaders(ctx)
         .status
-        .load_one(claim.clone())
+        .load_many([claim.clone()])
         .await
         .map_err(|e| domain_error(&e))?
+        .remove(claim)
         .unwrap_or_default())
 }

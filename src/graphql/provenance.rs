@@ -46,6 +46,7 @@ pub enum Stance {
 /// An article, broadcast or official statement that asserts things.
 pub struct Report(pub model::Report);
 
+/// An article, broadcast or official statement that asserts things.
 #[Object]
 impl Report {
     /// The global id.
@@ -117,6 +118,7 @@ impl Report {
 /// One report's act of saying something about one claim.
 pub struct Assertion(pub model::Assertion);
 
+/// One report's act of saying something about one claim.
 #[Object]
 impl Assertion {
     /// The global id.
@@ -165,6 +167,7 @@ impl Assertion {
 /// officials".
 pub struct Source(pub model::Source);
 
+/// Whom a report cites, as the report describes them.
 #[Object]
 impl Source {
     /// The global id.
@@ -240,6 +243,7 @@ impl ClaimValueObject {
 /// against it and a derived status.
 pub struct Claim(pub model::Claim);
 
+/// A proposition about a subject, with the assertions for and against it and a derived status.
 #[Object]
 impl Claim {
     /// The global id.

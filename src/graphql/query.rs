@@ -65,6 +65,7 @@ where
     Ok(page(items, found.total, window))
 }
 
+/// Queries: lookups by id, search, listings, and the catalogue and rule the graph follows.
 #[Object]
 impl Query {
     /// Fetches any object by its global id; null when there is none.
@@ -293,6 +294,7 @@ async fn run_import(
     }
 }
 
+/// The import mutations: validated, all or nothing, idempotent.
 #[Object]
 impl Mutation {
     /// Imports one report with its entities, sources, claims and assertions. Invalid input
@@ -326,6 +328,7 @@ impl Mutation {
 /// Subscriptions, over WebSocket (`graphql-transport-ws` or `graphql-ws`) at `/graphql/ws`.
 pub struct Subscription;
 
+/// Subscriptions, over WebSocket at `/graphql/ws`.
 #[SubscriptionRoot]
 impl Subscription {
     /// Each report as its import commits.

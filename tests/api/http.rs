@@ -1,0 +1,135 @@
+//! The HTTP layer over a real socket: GraphiQL, queries, subscriptions over WebSocket.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::harness::{Backend, TestApp};
+
+/// A server on port 0 over a seeded embedded store; stops when dropped.
+struct SpawnedApp {
+    address: String,
+    _test: TestApp,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn spawn_app() -> SpawnedApp {
+    let test = TestApp::seeded(Backend::Embedded).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let schema = test.app.schema.clone();
+    tokio::spawn(kg::http::serve(listener, schema, async {
+        let _ = stopped.await;
+    }));
+    SpawnedApp {
+        address,
+        _test: test,
+        _stop: stop,
+    }
+}
+
+async fn post(address: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn get_graphql_serves_graphiql() {
+    let app = spawn_app().await;
+    let page = reqwest::get(format!("http://{}/graphql", app.address))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.to_lowercase().contains("graphiql"), "{html}");
+    assert!(
+        html.contains("/graphql/ws"),
+        "GraphiQL is told the subscription endpoint"
+    );
+}
+
+#[tokio::test]
+async fn post_graphql_answers_queries_and_healthz_answers_ok() {
+    let app = spawn_app().await;
+    let response = post(
+        &app.address,
+        json!({ "query": "{ events { edges { node { title status } } } }" }),
+    )
+    .await;
+    assert_eq!(
+        response["data"]["events"]["edges"][0]["node"]["status"],
+        "DISPUTED"
+    );
+    let health = reqwest::get(format!("http://{}/healthz", app.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn subscribers_hear_of_each_report_as_its_import_commits() {
+    let app = spawn_app().await;
+    let mut request = format!("ws://{}/graphql/ws", app.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let next_json = async |socket: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
+        loop {
+            match socket.next().await.expect("the socket stays open").unwrap() {
+                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                _ => continue,
+            }
+        }
+    };
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init" }).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportImported { title publisher { name } } }" } });
+    socket
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .unwrap();
+    // Give the server a moment to register the subscription before importing.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let report = json!({
+        "key": "ws-report", "title": "Heard over the socket", "kind": "ARTICLE", "publisher": "bbc",
+        "assertions": [{ "claim": "meeting-duration", "stance": "ASSERTS" }]
+    });
+    let imported = post(
+        &app.address,
+        json!({ "query": "mutation($i: ReportInput!) { importReport(input: $i) { createdCount } }", "variables": { "i": report } }),
+    )
+    .await;
+    assert!(imported["errors"].is_null(), "{imported}");
+    let message = tokio::time::timeout(std::time::Duration::from_secs(10), next_json(&mut socket))
+        .await
+        .expect("the subscriber hears of the import");
+    assert_eq!(message["type"], "next");
+    assert_eq!(
+        message["payload"]["data"]["reportImported"]["title"],
+        "Heard over the socket"
+    );
+    assert_eq!(
+        message["payload"]["data"]["reportImported"]["publisher"]["name"],
+        "BBC"
+    );
+}

@@ -1,0 +1,14 @@
+//! The one integration test binary. Store-level and GraphQL-level behaviours are written
+//! once, with `conformance!`, and run against every store; process-level behaviours (HTTP,
+//! WebSocket, crash recovery, the committed SDL) run once.
+
+mod harness;
+
+mod crash_recovery;
+mod http;
+mod importing;
+mod pagination_and_lookup;
+mod schema_drift;
+mod seed_answers;
+mod statuses;
+mod store_calls;

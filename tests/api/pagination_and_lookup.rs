@@ -1,0 +1,110 @@
+//! Relay conventions: global ids, `node`/`nodes`, connections, search.
+
+use serde_json::{json, Value};
+
+use crate::harness::{conformance, strings, TestApp};
+
+const ORGS: &str = r#"query($first: Int, $after: String) { organizations(first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { name } } } }"#;
+
+conformance! {
+    async fn connections_page_forward_without_gaps_or_repeats(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let all = app.data_with(ORGS, json!({ "first": 100 })).await;
+        let total = all["organizations"]["totalCount"].as_u64().unwrap() as usize;
+        let every = strings(&all["organizations"]["edges"], "/node/name");
+        assert_eq!(every.len(), total);
+        assert!(total > 14, "enough organisations for three pages of seven: {total}");
+
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = app.data_with(ORGS, json!({ "first": 7, "after": after })).await;
+            let connection = &page["organizations"];
+            assert_eq!(connection["totalCount"].as_u64().unwrap() as usize, total);
+            assert_eq!(connection["pageInfo"]["hasPreviousPage"], !seen.is_empty());
+            seen.extend(strings(&connection["edges"], "/node/name"));
+            if connection["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = connection["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, every);
+        let mut sorted = every.clone();
+        sorted.sort_by_key(|n| n.to_lowercase());
+        assert_eq!(every, sorted, "listed by name");
+    }
+
+    async fn oversized_pages_and_foreign_cursors_are_refused_with_a_code(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        for variables in [json!({ "first": 101 }), json!({ "first": -1 }), json!({ "after": "not-a-cursor" })] {
+            let errors = app.errors(ORGS, variables.clone()).await;
+            assert_eq!(errors[0]["extensions"]["code"], "BAD_PAGINATION", "{variables}: {errors:?}");
+        }
+    }
+
+    async fn organizations_can_be_filtered_by_kind(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let data = app
+            .data("{ organizations(kind: NEWS_OUTLET, first: 50) { totalCount edges { node { name kind } } } }")
+            .await;
+        let mut names = strings(&data["organizations"]["edges"], "/node/name");
+        names.sort();
+        assert_eq!(names, ["Associated Press", "BBC", "CBS News", "The New York Times"]);
+    }
+
+    async fn every_node_is_fetched_back_by_its_global_id(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let data = app
+            .data(r#"{ reports(first: 1) { edges { node { id title assertions(first: 1) { edges { node { id sources { id } claim { id } } } } } } } }"#)
+            .await;
+        let report = &data["reports"]["edges"][0]["node"];
+        let assertion = &report["assertions"]["edges"][0]["node"];
+        let ids = vec![report["id"].clone(), assertion["id"].clone(), assertion["claim"]["id"].clone()];
+        let fetched = app
+            .data_with(
+                "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
+                json!({ "ids": ids }),
+            )
+            .await;
+        let types: Vec<&str> = fetched["nodes"].as_array().unwrap().iter().map(|n| n["__typename"].as_str().unwrap()).collect();
+        assert_eq!(types, ["Report", "Assertion", "Claim"]);
+        for (asked, got) in ids.iter().zip(fetched["nodes"].as_array().unwrap()) {
+            assert_eq!(asked, &got["id"]);
+        }
+        let one = app
+            .data_with("query($id: ID!) { node(id: $id) { ... on Report { title } } }", json!({ "id": report["id"] }))
+            .await;
+        assert_eq!(one["node"]["title"], report["title"]);
+    }
+
+    async fn unknown_ids_are_null_and_malformed_ids_are_errors(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let unknown = app.data_with("query($id: ID!) { node(id: $id) { id } }", json!({ "id": "UGVyc29uOm5vYm9keQ" })).await;
+        assert_eq!(unknown["node"], Value::Null);
+        let errors = app.errors("query($id: ID!) { node(id: $id) { id } }", json!({ "id": "%%%" })).await;
+        assert_eq!(errors[0]["extensions"]["code"], "BAD_ID");
+    }
+
+    async fn search_ranks_names_aliases_titles_and_statements(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let find = |text: &'static str| {
+            let app = &app;
+            async move {
+                app.data_with(
+                    "query($t: String!) { search(text: $t, first: 5) { __typename ... on Person { name } ... on Organization { name } ... on Claim { statement } ... on Report { title } } }",
+                    json!({ "t": text }),
+                )
+                .await["search"]
+                    .clone()
+            }
+        };
+        assert_eq!(find("Iravani").await[0]["name"], "Amir Saeid Iravani");
+        assert_eq!(find("DOGE").await[0]["name"], "Department of Government Efficiency");
+        assert_eq!(find("unpacking secret").await[0]["title"], "Did Elon Musk Meet Iran? Unpacking Secret Diplomacy");
+        let hour = find("more than an hour").await;
+        assert_eq!(hour[0]["statement"], "The meeting lasted more than an hour");
+        assert_eq!(find("  ").await, json!([]));
+        assert_eq!(find("\"quoted\" OR * NEAR(").await, json!([]));
+    }
+}
