@@ -3,12 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use kg::app::{App, Seed};
+use kg::store::neo4j::{Neo4jConfig, Neo4jStore};
 use kg::store::sqlite::SqliteStore;
 use kg::store::Store;
 
@@ -43,6 +45,43 @@ struct ServeArgs {
     /// Seed from this folder of report JSON files instead of the bundled `data/seed/`.
     #[arg(long, env = "KG_SEED_DIR")]
     seed_dir: Option<PathBuf>,
+    /// Use Neo4j at this Bolt URI instead of the embedded store.
+    #[arg(long, env = "KG_NEO4J_URI")]
+    neo4j_uri: Option<String>,
+    /// The Neo4j user.
+    #[arg(long, env = "KG_NEO4J_USER", default_value = "neo4j")]
+    neo4j_user: String,
+    /// The Neo4j password (from the environment; never printed or logged).
+    #[arg(
+        long,
+        env = "KG_NEO4J_PASSWORD",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    neo4j_password: String,
+    /// The Neo4j database; the server's default when not given.
+    #[arg(long, env = "KG_NEO4J_DATABASE")]
+    neo4j_database: Option<String>,
+    /// Seconds one attempt of one Neo4j call may take.
+    #[arg(long, env = "KG_NEO4J_TIMEOUT", default_value_t = 10)]
+    neo4j_timeout: u64,
+}
+
+impl ServeArgs {
+    async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let Some(uri) = &self.neo4j_uri else {
+            return Ok(Arc::new(SqliteStore::open(&self.data_dir)?));
+        };
+        let config = Neo4jConfig {
+            uri: uri.clone(),
+            user: self.neo4j_user.clone(),
+            password: self.neo4j_password.clone(),
+            database: self.neo4j_database.clone(),
+            timeout: Duration::from_secs(self.neo4j_timeout.max(1)),
+        };
+        tracing::info!(?config, "connecting to Neo4j");
+        Ok(Arc::new(Neo4jStore::connect(&config).await?))
+    }
 }
 
 #[tokio::main]
@@ -58,13 +97,15 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Logs go to stderr; stdout carries only the address line, for scripts.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_env("KG_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
-    tracing::info!(backend = store.backend(), data_dir = %args.data_dir.display(), "store open");
+    let store = args.open_store().await?;
+    tracing::info!(backend = store.backend(), "store open");
     let app = App::new(store);
     let seed = match (args.no_seed, args.seed_dir) {
         (true, _) => Seed::None,

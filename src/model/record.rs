@@ -25,9 +25,10 @@ impl NodeRecord {
         self.id.label()
     }
 
-    /// The text that search indexes for this node: names, aliases, titles, statements.
-    pub fn search_text(&self) -> String {
-        ["name", "title", "statement", "description"]
+    /// The texts search matches on: names, aliases, titles and statements first,
+    /// descriptions second.
+    pub fn search_texts(&self) -> (String, String) {
+        let primary: Vec<&str> = ["name", "title", "statement"]
             .iter()
             .filter_map(|field| self.props.get(*field).and_then(Value::as_str))
             .chain(
@@ -38,8 +39,13 @@ impl NodeRecord {
                     .flatten()
                     .filter_map(Value::as_str),
             )
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect();
+        let secondary = self
+            .props
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        (primary.join(" "), secondary.to_string())
     }
 
     /// The value sorted on when listing: name, title or statement.

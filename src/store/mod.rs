@@ -5,6 +5,8 @@
 //! the number of rows. Only the modules below this one know a database crate.
 
 mod counting;
+pub mod neo4j;
+pub mod search;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -102,20 +104,11 @@ pub trait Store: Send + Sync + 'static {
     /// One page of a label's nodes.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
 
-    /// Up to `limit` node ids whose names, aliases, titles or statements match every word of
-    /// `text` (as a word prefix), best match first.
+    /// Up to `limit` node ids with a word starting with each word of `text`, in names,
+    /// aliases, titles, statements or descriptions, ranked by [`search::rank`].
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError>;
 
     /// Applies a batch in one transaction: all of it or, on any error, none of it. Returns
     /// only once the batch is durable.
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError>;
-}
-
-/// The words of a search text, lower-cased, as both stores match them.
-pub fn search_terms(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .take(16)
-        .collect()
 }

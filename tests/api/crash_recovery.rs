@@ -1,43 +1,16 @@
 //! The embedded store survives SIGKILL: every acknowledged import is there after a
 //! restart, and no half-applied one is.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// A `kg serve` process on port 0.
-struct Server {
-    child: Child,
-    address: String,
-}
+use crate::harness::KgProcess;
 
-fn start(data_dir: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kg"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-seed",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .env("KG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("kg starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("kg prints its address")
-        .to_string();
-    Server { child, address }
+fn start(data_dir: &std::path::Path) -> KgProcess {
+    let dir = data_dir.to_str().expect("a UTF-8 temporary path");
+    KgProcess::start(&["--no-seed", "--data-dir", dir], &[])
 }
 
 /// A report whose every part can be counted back: 2 claims, 3 assertions, 1 source.
@@ -87,8 +60,7 @@ async fn a_killed_server_keeps_every_acknowledged_import_and_no_partial_one() {
     while acknowledged.lock().unwrap().len() < 40 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    server.child.kill().expect("SIGKILL");
-    server.child.wait().unwrap();
+    server.kill();
     for writer in writers {
         writer.await.unwrap();
     }
@@ -104,8 +76,7 @@ async fn a_killed_server_keeps_every_acknowledged_import_and_no_partial_one() {
         .json()
         .await
         .unwrap();
-    restarted.child.kill().unwrap();
-    restarted.child.wait().unwrap();
+    restarted.kill();
 
     let reports = answer["data"]["reports"]["edges"]
         .as_array()

@@ -6,9 +6,8 @@ use serde_json::Value;
 use super::internal;
 use crate::model::record::{EdgeRecord, NodeRecord, Props};
 use crate::model::{NodeId, RelType};
-use crate::store::{
-    search_terms, ApplyOutcome, Direction, ListQuery, Page, StoreError, WriteBatch,
-};
+use crate::store::search::{self, Candidate, MAX_CANDIDATES};
+use crate::store::{ApplyOutcome, Direction, ListQuery, Page, StoreError, WriteBatch};
 
 /// Bumped, with a migration step below, whenever the tables change.
 const SCHEMA_VERSION: i64 = 1;
@@ -29,7 +28,7 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst, rel, src);
 CREATE VIRTUAL TABLE IF NOT EXISTS node_search
-    USING fts5(id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+    USING fts5(id UNINDEXED, primary_text, secondary_text, tokenize = 'unicode61 remove_diacritics 2');
 ";
 
 pub(super) fn prepare_writer(c: &Connection) -> rusqlite::Result<()> {
@@ -168,23 +167,33 @@ pub(super) fn search(
     limit: usize,
 ) -> Result<Vec<NodeId>, StoreError> {
     // Each word becomes a quoted prefix term, so no request text is read as FTS syntax.
-    let terms = search_terms(text);
+    let terms = search::terms(text);
     if terms.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
     let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
     let mut statement = c
         .prepare_cached(
-            "SELECT id FROM node_search WHERE node_search MATCH ?1
-             ORDER BY bm25(node_search), id LIMIT ?2",
+            "SELECT id, primary_text, secondary_text FROM node_search
+             WHERE node_search MATCH ?1 ORDER BY bm25(node_search), id LIMIT ?2",
         )
         .map_err(internal)?;
     let rows = statement
-        .query_map(params![query.join(" "), limit as i64], |row| {
-            row.get::<_, String>(0)
+        .query_map(params![query.join(" "), MAX_CANDIDATES as i64], |row| {
+            Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
         })
         .map_err(internal)?;
-    rows.map(|row| parse_id(row.map_err(internal)?)).collect()
+    let candidates = rows
+        .map(|row| {
+            let (id, primary, secondary) = row.map_err(internal)?;
+            Ok(Candidate {
+                id: parse_id(id)?,
+                primary,
+                secondary,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(search::rank(text, candidates, limit))
 }
 
 pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
@@ -218,7 +227,9 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
             )
             .map_err(internal)?;
         let mut index = tx
-            .prepare_cached("INSERT INTO node_search (id, text) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT INTO node_search (id, primary_text, secondary_text) VALUES (?1, ?2, ?3)",
+            )
             .map_err(internal)?;
         for node in &batch.nodes {
             let id = node.id.to_string();
@@ -227,8 +238,9 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
                 .execute(params![id, node.label(), node.sort_text(), props])
                 .map_err(internal)?;
             if inserted == 1 {
+                let (primary, secondary) = node.search_texts();
                 index
-                    .execute(params![id, node.search_text()])
+                    .execute(params![id, primary, secondary])
                     .map_err(internal)?;
                 outcome.created.push(node.id.clone());
             } else {

@@ -1,0 +1,144 @@
+//! The Cypher the store runs, written to Neo4j 5's documented language. Labels and
+//! relationship types are formatted in only from the code's allow-lists; values are always
+//! parameters.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::{Label, RelType};
+use crate::store::search::words;
+use crate::store::{Direction, ListQuery, StoreError};
+
+pub const NODES: &str = "UNWIND $ids AS id
+MATCH (n:KgNode {id: id})
+RETURN n.id AS id, properties(n) AS props";
+
+pub const GUARDS: &str = "UNWIND $guards AS guard
+MATCH (n:KgNode {id: guard.id})
+WHERE n[guard.property] IS NULL OR n[guard.property] <> guard.value
+RETURN n.id AS id";
+
+pub const SEARCH_FULLTEXT: &str =
+    "CALL db.index.fulltext.queryNodes('kg_search', $query, {limit: $limit})
+YIELD node
+RETURN node.id AS id, node.search_primary AS primary, node.search_secondary AS secondary";
+
+/// For servers without full-text indexes: every term must start a word of the node.
+pub const SEARCH_SCAN: &str = "MATCH (n:KgNode)
+WHERE all(term IN $terms WHERE any(word IN n.search_words WHERE word STARTS WITH term))
+RETURN n.id AS id, n.search_primary AS primary, n.search_secondary AS secondary
+LIMIT $limit";
+
+/// Creates the nodes that are absent, leaving present ones untouched, and tells which
+/// this import created.
+pub fn merge_nodes(label: Label) -> String {
+    format!(
+        "UNWIND $rows AS row
+MERGE (n:KgNode:{label} {{id: row.id}})
+ON CREATE SET n += row.props, n.kg_import = $import
+RETURN n.id AS id, n.kg_import = $import AS created",
+        label = label.as_str()
+    )
+}
+
+pub fn merge_edges(rel: RelType) -> String {
+    format!(
+        "UNWIND $rows AS row
+MATCH (a:KgNode {{id: row.from}})
+MATCH (b:KgNode {{id: row.to}})
+MERGE (a)-[:{rel}]->(b)",
+        rel = rel.as_str()
+    )
+}
+
+pub fn edges(rel: RelType, direction: Direction) -> String {
+    let near = match direction {
+        Direction::Out => "a",
+        Direction::In => "b",
+    };
+    format!(
+        "MATCH (a:KgNode)-[:{rel}]->(b:KgNode)
+WHERE {near}.id IN $ids
+RETURN a.id AS from, b.id AS to
+ORDER BY from, to",
+        rel = rel.as_str()
+    )
+}
+
+/// A listing as Cypher: its count query, its page query and their shared parameters.
+pub struct Listing {
+    pub count: String,
+    pub page: String,
+    pub params: Vec<(&'static str, Value)>,
+}
+
+pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
+    const VALUE_PARAMS: [&str; 4] = ["v0", "v1", "v2", "v3"];
+    if query.equals.len() > VALUE_PARAMS.len() {
+        return Err(StoreError::Internal("too many listing filters".into()));
+    }
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    for ((property, value), param) in query.equals.iter().zip(VALUE_PARAMS) {
+        // Property names are code constants; refuse anything else rather than format it in.
+        if !property.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::Internal(format!(
+                "bad property name {property}"
+            )));
+        }
+        conditions.push(format!("n.{property} = ${param}"));
+        params.push((param, json!(value)));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let label = query.label.as_str();
+    let count = format!("MATCH (n:{label}) {filter} RETURN count(n) AS total");
+    let page = format!(
+        "MATCH (n:{label}) {filter}
+RETURN n.id AS id, properties(n) AS props
+ORDER BY n.sort_key, n.id
+SKIP $offset LIMIT $limit"
+    );
+    Ok(Listing {
+        count,
+        page,
+        params,
+    })
+}
+
+/// Node rows per label, with the properties the store adds for sorting and search.
+pub fn nodes_by_label(nodes: &[NodeRecord]) -> BTreeMap<Label, Vec<Value>> {
+    let mut rows: BTreeMap<Label, Vec<Value>> = BTreeMap::new();
+    for node in nodes {
+        let mut props = node.props.clone();
+        let (primary, secondary) = node.search_texts();
+        let mut search_words = words(&primary);
+        search_words.extend(words(&secondary));
+        search_words.sort();
+        search_words.dedup();
+        props.insert("sort_key".into(), json!(node.sort_text()));
+        props.insert("search_primary".into(), json!(primary));
+        props.insert("search_secondary".into(), json!(secondary));
+        props.insert("search_words".into(), json!(search_words));
+        rows.entry(node.label())
+            .or_default()
+            .push(json!({ "id": node.id.to_string(), "props": props }));
+    }
+    rows
+}
+
+/// Edge rows per relationship type.
+pub fn edges_by_type(edges: &[EdgeRecord]) -> BTreeMap<RelType, Vec<Value>> {
+    let mut rows: BTreeMap<RelType, Vec<Value>> = BTreeMap::new();
+    for edge in edges {
+        rows.entry(edge.rel)
+            .or_default()
+            .push(json!({ "from": edge.from.to_string(), "to": edge.to.to_string() }));
+    }
+    rows
+}

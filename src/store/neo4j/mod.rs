@@ -1,0 +1,333 @@
+//! The Neo4j store, over Bolt with neo4rs 0.8: the same contract as the embedded store.
+//!
+//! Every call has a deadline and is retried (it is idempotent) when the server is
+//! unreachable or calls the error transient; a write is acknowledged only after its
+//! transaction commits. Labels and relationship types come from the code's allow-lists
+//! (`Label`, `RelType`); every value is a bound parameter.
+
+mod bolt;
+mod cypher;
+mod migrations;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use neo4rs::{ConfigBuilder, Graph, Row};
+use serde_json::{json, Value};
+
+pub use migrations::SearchMode;
+
+use super::search::{self, Candidate, MAX_CANDIDATES};
+use super::{ApplyOutcome, Direction, ListQuery, Page, Store, StoreError, WriteBatch};
+use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::{NodeId, RelType};
+use bolt::{query, store_error};
+
+/// How many times a call is tried when the server is unreachable or busy.
+const ATTEMPTS: u32 = 3;
+
+/// Where and how to reach Neo4j.
+#[derive(Clone)]
+pub struct Neo4jConfig {
+    /// `bolt://host:port` or `neo4j://host:port`.
+    pub uri: String,
+    pub user: String,
+    pub password: String,
+    /// The database; the server's default when `None`.
+    pub database: Option<String>,
+    /// The deadline of one attempt of one store call.
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for Neo4jConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password is never printed.
+        f.debug_struct("Neo4jConfig")
+            .field("uri", &self.uri)
+            .field("user", &self.user)
+            .field("database", &self.database)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Neo4j store.
+pub struct Neo4jStore {
+    graph: Graph,
+    search: SearchMode,
+    timeout: Duration,
+    queries: AtomicUsize,
+    imports: AtomicU64,
+}
+
+impl Neo4jStore {
+    /// Connects, applies `schema/neo4j/` and learns how search runs on this server.
+    pub async fn connect(config: &Neo4jConfig) -> Result<Self, StoreError> {
+        let mut builder = ConfigBuilder::default()
+            .uri(config.uri.as_str())
+            .user(config.user.as_str())
+            .password(config.password.as_str())
+            .max_connections(16);
+        if let Some(database) = &config.database {
+            builder = builder.db(database.as_str());
+        }
+        let settings = builder
+            .build()
+            .map_err(|e| StoreError::Internal(format!("Neo4j configuration: {e}")))?;
+        let deadline = |what: &str| {
+            StoreError::Unavailable(format!(
+                "Neo4j did not answer {what} within {:?}",
+                config.timeout
+            ))
+        };
+        let graph = tokio::time::timeout(config.timeout, Graph::connect(settings))
+            .await
+            .map_err(|_| deadline("the connection"))?
+            .map_err(store_error)?;
+        let search = tokio::time::timeout(config.timeout * 4, migrations::migrate(&graph))
+            .await
+            .map_err(|_| deadline("the schema migration"))??;
+        tracing::info!(?search, "Neo4j store ready");
+        Ok(Self {
+            graph,
+            search,
+            timeout: config.timeout,
+            queries: AtomicUsize::new(0),
+            imports: AtomicU64::new(0),
+        })
+    }
+
+    /// How search runs on this server.
+    pub fn search_mode(&self) -> SearchMode {
+        self.search
+    }
+
+    /// Bolt queries sent so far: how tests prove that requests do not grow in queries.
+    pub fn queries(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+
+    /// Runs `work` under the deadline, again when it fails in a way worth retrying.
+    async fn attempt<T, F, Fut>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, neo4rs::Error>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match tokio::time::timeout(self.timeout, work()).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(error)) if bolt::retryable(&error) && attempt < ATTEMPTS => {
+                    tracing::debug!(%error, attempt, "retrying a Neo4j call");
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Ok(Err(error)) => return Err(store_error(error)),
+                Err(_) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "Neo4j did not answer within {:?}",
+                        self.timeout
+                    )))
+                }
+            }
+        }
+    }
+
+    /// The rows of one read query.
+    async fn rows(&self, text: &str, params: &[(&str, Value)]) -> Result<Vec<Row>, StoreError> {
+        let prepared = query(text, params)?;
+        self.attempt(|| async {
+            self.queries.fetch_add(1, Ordering::SeqCst);
+            let mut stream = self.graph.execute(prepared.clone()).await?;
+            let mut rows = Vec::new();
+            while let Some(row) = stream.next().await? {
+                rows.push(row);
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// One attempt at a whole batch, in one transaction.
+    async fn apply_once(
+        &self,
+        batch: &WriteBatch,
+        import: &str,
+    ) -> Result<Result<ApplyOutcome, NodeId>, neo4rs::Error> {
+        let mut txn = self.graph.start_txn().await?;
+        let run = |text: String, params: Vec<(&'static str, Value)>| {
+            self.queries.fetch_add(1, Ordering::SeqCst);
+            bolt::prepare(&text, params)
+        };
+        if !batch.guards.is_empty() {
+            let guards: Vec<Value> = batch
+                .guards
+                .iter()
+                .map(
+                    |g| json!({ "id": g.id.to_string(), "property": g.property, "value": g.value }),
+                )
+                .collect();
+            let mut stream = txn
+                .execute(run(
+                    cypher::GUARDS.into(),
+                    vec![("guards", Value::Array(guards))],
+                )?)
+                .await?;
+            if let Some(row) = stream.next(txn.handle()).await? {
+                let failed = row.get::<String>("id").unwrap_or_default();
+                txn.rollback().await?;
+                return Ok(Err(
+                    NodeId::parse(&failed).unwrap_or_else(|| batch.guards[0].id.clone())
+                ));
+            }
+        }
+        let mut outcome = ApplyOutcome::default();
+        for (label, rows) in cypher::nodes_by_label(&batch.nodes) {
+            let mut stream = txn
+                .execute(run(
+                    cypher::merge_nodes(label),
+                    vec![("rows", Value::Array(rows)), ("import", json!(import))],
+                )?)
+                .await?;
+            while let Some(row) = stream.next(txn.handle()).await? {
+                let id = row
+                    .get::<String>("id")
+                    .ok()
+                    .and_then(|id| NodeId::parse(&id));
+                match (id, row.get::<bool>("created").unwrap_or(false)) {
+                    (Some(id), true) => outcome.created.push(id),
+                    (Some(id), false) => outcome.existing.push(id),
+                    (None, _) => {}
+                }
+            }
+        }
+        for (rel, rows) in cypher::edges_by_type(&batch.edges) {
+            txn.run(run(
+                cypher::merge_edges(rel),
+                vec![("rows", Value::Array(rows))],
+            )?)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(Ok(outcome))
+    }
+}
+
+#[async_trait]
+impl Store for Neo4jStore {
+    fn backend(&self) -> &'static str {
+        "neo4j"
+    }
+
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let rows = self.rows(cypher::NODES, &[("ids", json!(ids))]).await?;
+        rows.iter().map(bolt::node).collect()
+    }
+
+    async fn edges(
+        &self,
+        ids: &[NodeId],
+        rel: RelType,
+        direction: Direction,
+    ) -> Result<Vec<EdgeRecord>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let rows = self
+            .rows(&cypher::edges(rel, direction), &[("ids", json!(ids))])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(EdgeRecord {
+                    from: bolt::id(row, "from")?,
+                    rel,
+                    to: bolt::id(row, "to")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let cypher::Listing {
+            count,
+            page,
+            mut params,
+        } = cypher::list(query)?;
+        let total = self.rows(&count, &params).await?;
+        let total = total
+            .first()
+            .and_then(|row| row.get::<i64>("total").ok())
+            .unwrap_or(0);
+        params.push(("offset", json!(query.offset)));
+        params.push(("limit", json!(query.limit)));
+        let rows = self.rows(&page, &params).await?;
+        Ok(Page {
+            records: rows.iter().map(bolt::node).collect::<Result<_, _>>()?,
+            total: total as usize,
+        })
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {
+        let terms = search::terms(text);
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = match self.search {
+            SearchMode::FullText => {
+                let lucene: Vec<String> = terms.iter().map(|t| format!("{t}*")).collect();
+                self.rows(
+                    cypher::SEARCH_FULLTEXT,
+                    &[
+                        ("query", json!(lucene.join(" AND "))),
+                        ("limit", json!(MAX_CANDIDATES)),
+                    ],
+                )
+                .await?
+            }
+            SearchMode::Scan => {
+                self.rows(
+                    cypher::SEARCH_SCAN,
+                    &[("terms", json!(terms)), ("limit", json!(MAX_CANDIDATES))],
+                )
+                .await?
+            }
+        };
+        let candidates = rows
+            .iter()
+            .map(|row| {
+                Ok(Candidate {
+                    id: bolt::id(row, "id")?,
+                    primary: row.get::<String>("primary").unwrap_or_default(),
+                    secondary: row.get::<String>("secondary").unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(search::rank(text, candidates, limit))
+    }
+
+    async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
+        // Marks the nodes this call creates, so that created and existing ones are told apart.
+        let import = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+            self.imports.fetch_add(1, Ordering::SeqCst)
+        );
+        match self.attempt(|| self.apply_once(batch, &import)).await? {
+            Ok(outcome) => Ok(outcome),
+            Err(id) => {
+                let property = batch
+                    .guards
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map_or("content_digest", |g| g.property);
+                Err(StoreError::GuardFailed { id, property })
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `kg serve` against the Neo4j test server, as a user runs it: seeded through the same
+//! import path, answering as the embedded store does, and riding out a server restart.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::harness::{neo4j_server, Backend, KgProcess};
+
+/// Questions of the seed story, asked of both stores.
+const SEED_QUESTIONS: &[&str] = &[
+    r#"{ events { edges { node { id title status before: status(asOf: "2024-11-16")
+        statusExplanation { rule summary chains { origin } }
+        participants { edges { node { id } claim { statement status } } } } } } }"#,
+    r#"{ claims(first: 100) { totalCount edges { cursor node { id key statement status
+        conflictsWith { key } refines { key }
+        assertions { edges { node { stance quote report { title publisher { name } } sources { description count affiliation { name } } } } } } } } }"#,
+    r#"{ people(first: 50) { edges { node { name positions { title organization { name kind } validFrom { text } } } } } }"#,
+    r#"{ organizations(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { name kind } } } }"#,
+    r#"{ search(text: "Iravani ambassador") { __typename ... on Node { id } } }"#,
+    r#"{ search(text: "new york") { __typename ... on Node { id } } }"#,
+];
+
+fn script() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/arcadedb").to_string()
+}
+
+fn arcadedb(args: &[&str]) -> String {
+    let output = Command::new(script())
+        .args(args)
+        .output()
+        .expect("scripts/arcadedb runs");
+    assert!(
+        output.status.success(),
+        "scripts/arcadedb {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn kg_serve_on_neo4j_answers_the_seed_questions_as_the_embedded_store_does() {
+    if !Backend::Neo4j.enabled() {
+        return;
+    }
+    let server = neo4j_server();
+    let lease = server.lease().await;
+    let neo4j = KgProcess::start(
+        &[],
+        &[
+            ("KG_NEO4J_URI", &server.uri),
+            ("KG_NEO4J_USER", &server.user),
+            ("KG_NEO4J_PASSWORD", &server.password),
+            ("KG_NEO4J_DATABASE", &lease.name),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = KgProcess::start(&["--data-dir", dir.path().to_str().unwrap()], &[]);
+    for question in SEED_QUESTIONS {
+        let on_neo4j = neo4j.post(question, json!({})).await;
+        let on_embedded = embedded.post(question, json!({})).await;
+        assert!(on_neo4j.get("errors").is_none(), "{on_neo4j:#}");
+        assert_eq!(on_neo4j, on_embedded, "the stores differ on {question}");
+    }
+}
+
+fn stop_and_wait(dir: &Path) {
+    arcadedb(&["stop", dir.to_str().unwrap()]);
+}
+
+#[tokio::test]
+async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_back() {
+    if !Backend::Neo4j.enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let (bolt, http) = (arcadedb(&["free-port"]), arcadedb(&["free-port"]));
+    let password = neo4j_server().password.clone();
+    arcadedb(&["start", &data, &bolt, &http, "kg"]);
+    let uri = format!("bolt://127.0.0.1:{bolt}");
+    let kg = KgProcess::start(
+        &[],
+        &[
+            ("KG_NEO4J_URI", &uri),
+            ("KG_NEO4J_USER", "root"),
+            ("KG_NEO4J_PASSWORD", &password),
+            ("KG_NEO4J_DATABASE", "kg"),
+            ("KG_NEO4J_TIMEOUT", "2"),
+        ],
+    );
+    let status = "{ events { edges { node { status } } } }";
+    let answer = kg.post(status, json!({})).await;
+    assert_eq!(
+        answer["data"]["events"]["edges"][0]["node"]["status"],
+        "DISPUTED"
+    );
+
+    stop_and_wait(dir.path());
+    let asked = Instant::now();
+    let down = kg.post(status, json!({})).await;
+    let waited = asked.elapsed();
+    let codes: Vec<&str> = down["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"STORE_UNAVAILABLE"), "{down:#}");
+    assert!(
+        down["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Neo4j"),
+        "the error says what is unavailable: {down:#}"
+    );
+    // Fails fast: within the configured deadline's retries, not after a hang.
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+
+    arcadedb(&["start", &data, &bolt, &http, "kg"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let back: Value = loop {
+        let answer = kg.post(status, json!({})).await;
+        if answer.get("errors").is_none() || Instant::now() > deadline {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        back["data"]["events"]["edges"][0]["node"]["status"], "DISPUTED",
+        "{back:#}"
+    );
+    stop_and_wait(dir.path());
+}
