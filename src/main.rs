@@ -40,7 +40,12 @@ struct ServeArgs {
     #[arg(long, env = "KG_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// Do not import the seed dataset into an empty store.
-    #[arg(long, env = "KG_NO_SEED")]
+    #[arg(
+        long,
+        env = "KG_NO_SEED",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     no_seed: bool,
     /// Seed from this folder of report JSON files instead of the bundled `data/seed/`.
     #[arg(long, env = "KG_SEED_DIR")]

@@ -8,6 +8,10 @@ use async_graphql::connection::{
 use async_graphql::{ObjectType, OutputType, SimpleObject};
 
 use super::errors::{bad_input, code};
+use super::loaders::linked_typed;
+use crate::model::record::StoredNode;
+use crate::model::{NodeId, RelType};
+use crate::store::Direction;
 
 /// The most items one page may hold.
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -93,4 +97,18 @@ pub fn page_of<N: OutputType>(all: Vec<N>, window: Window) -> Page<N> {
         .map(|n| (n, EmptyFields))
         .collect();
     page(items, total, window)
+}
+
+/// A page of the nodes at the other end of `id`'s `rel` edges, as GraphQL objects.
+pub async fn linked_page<T: StoredNode, N: OutputType>(
+    ctx: &async_graphql::Context<'_>,
+    id: &NodeId,
+    (rel, direction): (RelType, Direction),
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: impl Fn(T) -> N,
+) -> async_graphql::Result<Page<N>> {
+    let window = window(first, after)?;
+    let all = linked_typed::<T>(ctx, id, rel, direction).await?;
+    Ok(page_of(all.into_iter().map(wrap).collect(), window))
 }

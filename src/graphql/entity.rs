@@ -3,7 +3,7 @@
 use async_graphql::connection::{ConnectionNameType, EdgeNameType};
 use async_graphql::{Context, Enum, Interface, Object, OutputType, SimpleObject, ID};
 
-use super::connection::{page, page_of, window, Page};
+use super::connection::{linked_page, page, page_of, window, Page};
 use super::errors::domain_error;
 use super::explanation::{status_of, ClaimStatus, StatusExplanation};
 use super::ids::encode;
@@ -255,11 +255,8 @@ entity_object!(
             first: Option<i32>,
             after: Option<String>,
         ) -> async_graphql::Result<Page<Report>> {
-            let window = window(first, after)?;
-            let reports =
-                linked_typed::<model::Report>(ctx, &self.0.id, RelType::PublishedBy, Direction::In)
-                    .await?;
-            Ok(page_of(reports.into_iter().map(Report).collect(), window))
+            let published_by = (RelType::PublishedBy, Direction::In);
+            linked_page(ctx, &self.0.id, published_by, first, after, Report).await
         }
     }
 );

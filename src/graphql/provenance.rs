@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
-use super::connection::{page_of, window, Page};
+use super::connection::{linked_page, Page};
 use super::entity::{Node, Organization, Person};
 use super::explanation::{status_of, ClaimStatus, StatusExplanation};
 use super::ids::encode;
@@ -95,10 +95,14 @@ impl Report {
     }
 
     /// Reports that relay this one.
-    async fn relayed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Report>> {
-        let reports =
-            linked_typed::<model::Report>(ctx, &self.0.id, RelType::Relays, Direction::In).await?;
-        Ok(reports.into_iter().map(Report).collect())
+    async fn relayed_by(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Report>> {
+        let relayed_by = (RelType::Relays, Direction::In);
+        linked_page(ctx, &self.0.id, relayed_by, first, after, Report).await
     }
 
     /// What the report asserts, confirms, denies, disputes or retracts.
@@ -108,10 +112,8 @@ impl Report {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
-        let window = window(first, after)?;
-        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::MadeIn, Direction::In)
-            .await?;
-        Ok(page_of(all.into_iter().map(Assertion).collect(), window))
+        let links = (RelType::MadeIn, Direction::In);
+        linked_page(ctx, &self.0.id, links, first, after, Assertion).await
     }
 }
 
@@ -206,11 +208,14 @@ impl Source {
     }
 
     /// The assertions that cite it.
-    async fn cited_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
-        let assertions =
-            linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::Cites, Direction::In)
-                .await?;
-        Ok(assertions.into_iter().map(Assertion).collect())
+    async fn cited_by(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Assertion>> {
+        let cited_by = (RelType::Cites, Direction::In);
+        linked_page(ctx, &self.0.id, cited_by, first, after, Assertion).await
     }
 }
 
@@ -341,10 +346,8 @@ impl Claim {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
-        let window = window(first, after)?;
-        let all = linked_typed::<model::Assertion>(ctx, &self.0.id, RelType::About, Direction::In)
-            .await?;
-        Ok(page_of(all.into_iter().map(Assertion).collect(), window))
+        let links = (RelType::About, Direction::In);
+        linked_page(ctx, &self.0.id, links, first, after, Assertion).await
     }
 
     /// Claims on the same subject and attribute whose values cannot also be true.

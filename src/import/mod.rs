@@ -17,7 +17,7 @@ pub use input::ReportInput;
 
 use crate::domain::Graph;
 use crate::model::{Label, NodeId};
-use crate::store::StoreError;
+use crate::store::{ApplyOutcome, StoreError};
 use validate::{at, report_key, Checker, F, I};
 
 /// What an import did.
@@ -95,27 +95,47 @@ impl Importer {
             return Err(ImportFailure::Invalid(checker.errors));
         }
 
-        let (mut batch, claims) = plan::build(&resolver, inputs);
+        // A report stored with the same digest was committed whole, with everything it
+        // introduced: re-importing it writes nothing, and all its nodes count as existing.
+        let (fresh, repeated): (Vec<ReportInput>, Vec<ReportInput>) =
+            inputs.iter().cloned().partition(|input| {
+                report_key(input).is_none_or(|key| {
+                    !resolver
+                        .stored
+                        .contains_key(&NodeId::new(Label::Report, key))
+                })
+            });
+        let (mut batch, claims) = plan::build(&resolver, &fresh);
         let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
-        plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
-        let applied = match self.graph.store().apply(&batch).await {
-            Ok(applied) => applied,
-            Err(StoreError::GuardFailed { id, .. }) => {
-                let index = inputs
-                    .iter()
-                    .position(|i| report_key(i) == Some(id.key()))
-                    .unwrap_or(0);
-                return Err(ImportFailure::Invalid(vec![InputError {
-                    path: at(&path_of(index), &[F("key")]),
-                    code: InputErrorCode::ReportConflict,
-                    message: format!(
-                        "report `{}` was imported with different content meanwhile",
-                        id.key()
-                    ),
-                }]));
+        let mut applied = ApplyOutcome::default();
+        if !batch.nodes.is_empty() {
+            plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
+            applied = match self.graph.store().apply(&batch).await {
+                Ok(applied) => applied,
+                Err(StoreError::GuardFailed { id, .. }) => {
+                    let index = inputs
+                        .iter()
+                        .position(|i| report_key(i) == Some(id.key()))
+                        .unwrap_or(0);
+                    return Err(ImportFailure::Invalid(vec![InputError {
+                        path: at(&path_of(index), &[F("key")]),
+                        code: InputErrorCode::ReportConflict,
+                        message: format!(
+                            "report `{}` was imported with different content meanwhile",
+                            id.key()
+                        ),
+                    }]));
+                }
+                Err(other) => return Err(ImportFailure::Domain(other.into())),
+            };
+        }
+        let mut known: BTreeSet<NodeId> = applied.created.iter().cloned().collect();
+        known.extend(applied.existing.iter().cloned());
+        for node in plan::build(&resolver, &repeated).0.nodes {
+            if known.insert(node.id.clone()) {
+                applied.existing.push(node.id);
             }
-            Err(other) => return Err(ImportFailure::Domain(other.into())),
-        };
+        }
         let reports: Vec<NodeId> = inputs
             .iter()
             .filter_map(report_key)

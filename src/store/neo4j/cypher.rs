@@ -23,12 +23,12 @@ RETURN n.id AS id";
 pub const SEARCH_FULLTEXT: &str =
     "CALL db.index.fulltext.queryNodes('kg_search', $query, {limit: $limit})
 YIELD node
-RETURN node.id AS id, node.search_primary AS primary, node.search_secondary AS secondary";
+RETURN node.id AS id, node.search_primary AS primary_text, node.search_secondary AS secondary_text";
 
 /// For servers without full-text indexes: every term must start a word of the node.
 pub const SEARCH_SCAN: &str = "MATCH (n:KgNode)
 WHERE all(term IN $terms WHERE any(word IN n.search_words WHERE word STARTS WITH term))
-RETURN n.id AS id, n.search_primary AS primary, n.search_secondary AS secondary
+RETURN n.id AS id, n.search_primary AS primary_text, n.search_secondary AS secondary_text
 LIMIT $limit";
 
 /// Creates the nodes that are absent, leaving present ones untouched, and tells which
@@ -46,8 +46,8 @@ RETURN n.id AS id, n.kg_import = $import AS created",
 pub fn merge_edges(rel: RelType) -> String {
     format!(
         "UNWIND $rows AS row
-MATCH (a:KgNode {{id: row.from}})
-MATCH (b:KgNode {{id: row.to}})
+MATCH (a:KgNode {{id: row.source}})
+MATCH (b:KgNode {{id: row.target}})
 MERGE (a)-[:{rel}]->(b)",
         rel = rel.as_str()
     )
@@ -61,8 +61,8 @@ pub fn edges(rel: RelType, direction: Direction) -> String {
     format!(
         "MATCH (a:KgNode)-[:{rel}]->(b:KgNode)
 WHERE {near}.id IN $ids
-RETURN a.id AS from, b.id AS to
-ORDER BY from, to",
+RETURN a.id AS source_id, b.id AS target_id
+ORDER BY source_id, target_id",
         rel = rel.as_str()
     )
 }
@@ -138,7 +138,7 @@ pub fn edges_by_type(edges: &[EdgeRecord]) -> BTreeMap<RelType, Vec<Value>> {
     for edge in edges {
         rows.entry(edge.rel)
             .or_default()
-            .push(json!({ "from": edge.from.to_string(), "to": edge.to.to_string() }));
+            .push(json!({ "source": edge.from.to_string(), "target": edge.to.to_string() }));
     }
     rows
 }

@@ -241,9 +241,9 @@ impl Store for Neo4jStore {
         rows.iter()
             .map(|row| {
                 Ok(EdgeRecord {
-                    from: bolt::id(row, "from")?,
+                    from: bolt::id(row, "source_id")?,
                     rel,
-                    to: bolt::id(row, "to")?,
+                    to: bolt::id(row, "target_id")?,
                 })
             })
             .collect()
@@ -299,8 +299,8 @@ impl Store for Neo4jStore {
             .map(|row| {
                 Ok(Candidate {
                     id: bolt::id(row, "id")?,
-                    primary: row.get::<String>("primary").unwrap_or_default(),
-                    secondary: row.get::<String>("secondary").unwrap_or_default(),
+                    primary: row.get::<String>("primary_text").unwrap_or_default(),
+                    secondary: row.get::<String>("secondary_text").unwrap_or_default(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
