@@ -17,7 +17,7 @@ use kg::app::{App, Seed};
 use kg::import::{PathSegment, ReportInput};
 use kg::store::neo4j::{Neo4jConfig, Neo4jStore};
 use kg::store::sqlite::SqliteStore;
-use kg::store::Store;
+use kg::store::{CountingStore, Store};
 use serde_json::json;
 
 const DEEP_QUERY: &str = r#"{ claims(first: 100) { edges { node {
@@ -93,15 +93,26 @@ struct Figures {
     reimport: Duration,
     deep_query: Duration,
     search: Duration,
+    /// Store calls one deep query makes, with the seed only and after the bulk import.
+    deep_query_calls: (usize, usize),
+}
+
+async fn calls_of_deep_query(app: &App, calls: &CountingStore) -> usize {
+    calls.reset();
+    let response = app.schema.execute(DEEP_QUERY).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    calls.calls()
 }
 
 async fn measure(store: Arc<dyn Store>, options: &Options) -> Figures {
-    let app = App::new(store);
+    let calls = Arc::new(CountingStore::new(store));
+    let app = App::new(calls.clone());
     let started = Instant::now();
     app.seed_if_empty(&Seed::Bundled)
         .await
         .expect("the seed imports");
     let seed = started.elapsed();
+    let seed_only_calls = calls_of_deep_query(&app, &calls).await;
 
     let reports: Vec<ReportInput> = (0..options.reports).map(synthetic_report).collect();
     let mut batches = Vec::new();
@@ -137,7 +148,9 @@ async fn measure(store: Arc<dyn Store>, options: &Options) -> Figures {
         assert!(response.errors.is_empty(), "{:?}", response.errors);
         searches.push(started.elapsed());
     }
+    let deep_query_calls = (seed_only_calls, calls_of_deep_query(&app, &calls).await);
     Figures {
+        deep_query_calls,
         seed,
         batch_import: median(batches),
         reimport: median(reimports),
@@ -239,6 +252,13 @@ async fn main() {
             .as_ref()
             .map(|n| format!("{:.0}", per_second(n)))
             .unwrap_or_else(|| "-".into())
+    );
+    let calls = |f: &Figures| format!("{} then {}", f.deep_query_calls.0, f.deep_query_calls.1);
+    println!(
+        "{:<40} {:>12} {:>12}",
+        "store calls of the deep query (seed, then all)",
+        calls(&embedded),
+        neo4j.as_ref().map(calls).unwrap_or_else(|| "-".into())
     );
     if let Some(kib) = peak_memory_kib() {
         println!("peak resident memory of this process: {} MiB", kib / 1024);

@@ -1,11 +1,17 @@
 //! A batch loader that gathers keys by turns of the request task rather than by a timer.
 //!
 //! async-graphql resolves the fields of a list's items as sibling futures of one task, so
-//! every sibling registers its keys within the same few polls. The first caller of a batch
-//! leads it: it yields its task a few times, so every sibling polled meanwhile joins the
-//! batch, then runs one load for all of them. A timer (as in async-graphql's DataLoader)
-//! splits batches whenever polling a long list outlasts it, which made store calls grow
-//! with rows on a busy machine.
+//! siblings register their keys over a few polls of that task. The first caller of a batch
+//! leads it: it yields its task, turn after turn, until a few turns in a row bring no new
+//! caller, then runs one load for all of them. A timer (as in async-graphql's DataLoader)
+//! splits batches whenever polling a long list outlasts it, and so does a fixed number of
+//! turns: a long list can need more polls than that to reach every sibling (a poll of a
+//! task's children may end early, and waiters woken from another thread land in later
+//! polls). Both made store calls grow with rows.
+//!
+//! Batches are also kept apart by group (the field path, from the caller), so that a load
+//! from another field never joins a batch by the luck of timing: the number of loads a
+//! request makes then depends on the shape of the query alone.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,8 +20,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-/// How many turns a leader waits for siblings to join its batch.
-const TURNS: usize = 8;
+/// How many turns in a row must bring no new caller before a leader closes its batch.
+const QUIET_TURNS: usize = 3;
+/// The most turns a leader waits, however busy the task.
+const MAX_TURNS: usize = 256;
 
 /// One batched read.
 pub trait BatchLoad: Send + Sync + 'static {
@@ -39,8 +47,9 @@ struct Batch<L: BatchLoad> {
 }
 
 struct State<L: BatchLoad> {
-    /// The batch that new keys join.
-    open: u64,
+    /// The batch that new keys of each group join.
+    open: HashMap<String, u64>,
+    next: u64,
     batches: HashMap<u64, Batch<L>>,
 }
 
@@ -56,7 +65,8 @@ impl<L: BatchLoad> Batcher<L> {
         Arc::new(Self {
             loader,
             state: Mutex::new(State {
-                open: 0,
+                open: HashMap::new(),
+                next: 0,
                 batches: HashMap::new(),
             }),
             done: Notify::new(),
@@ -70,9 +80,11 @@ impl<L: BatchLoad> Batcher<L> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The values of these keys; keys without a value are left out.
+    /// The values of these keys, loaded with those of the group's other callers; keys
+    /// without a value are left out.
     pub async fn load_many(
         self: &Arc<Self>,
+        group: &str,
         keys: impl IntoIterator<Item = L::Key>,
     ) -> Result<HashMap<L::Key, L::Value>, L::Error> {
         let keys: Vec<L::Key> = keys.into_iter().collect();
@@ -81,7 +93,11 @@ impl<L: BatchLoad> Batcher<L> {
         }
         let (id, leads) = {
             let mut state = self.state();
-            let id = state.open;
+            let next = state.next;
+            let id = *state.open.entry(group.to_string()).or_insert(next);
+            if id == next {
+                state.next += 1;
+            }
             let batch = state.batches.entry(id).or_insert_with(|| Batch {
                 keys: Vec::new(),
                 waiters: 0,
@@ -92,10 +108,18 @@ impl<L: BatchLoad> Batcher<L> {
             (id, batch.waiters == 1)
         };
         if leads {
-            for _ in 0..TURNS {
+            let mut callers = self.callers(id);
+            let mut quiet = 0;
+            for _ in 0..MAX_TURNS {
                 tokio::task::yield_now().await;
+                let now = self.callers(id);
+                quiet = if now == callers { quiet + 1 } else { 0 };
+                callers = now;
+                if quiet == QUIET_TURNS {
+                    break;
+                }
             }
-            self.close_and_run(id);
+            self.close_and_run(group, id);
         }
         loop {
             let notified = self.done.notified();
@@ -123,12 +147,22 @@ impl<L: BatchLoad> Batcher<L> {
         }
     }
 
+    /// How many callers have joined batch `id`.
+    fn callers(&self, id: u64) -> usize {
+        self.state()
+            .batches
+            .get(&id)
+            .map_or(0, |batch| batch.waiters)
+    }
+
     /// Stops the batch taking keys and loads it in its own task, so that a caller that goes
     /// away cannot leave the others waiting.
-    fn close_and_run(self: &Arc<Self>, id: u64) {
+    fn close_and_run(self: &Arc<Self>, group: &str, id: u64) {
         let mut keys = {
             let mut state = self.state();
-            state.open = id + 1;
+            if state.open.get(group) == Some(&id) {
+                state.open.remove(group);
+            }
             state
                 .batches
                 .get_mut(&id)
@@ -176,7 +210,7 @@ mod tests {
         let batcher = Batcher::new(Squares(AtomicUsize::new(0)));
         let loads = (0..500u32).map(|k| {
             let batcher = Arc::clone(&batcher);
-            async move { batcher.load_many([k]).await }
+            async move { batcher.load_many("squares", [k]).await }
         });
         let results = futures_util::future::join_all(loads).await;
         assert_eq!(batcher.loader.0.load(Ordering::SeqCst), 1);
@@ -194,8 +228,20 @@ mod tests {
     #[tokio::test]
     async fn later_loads_start_a_new_batch() {
         let batcher = Batcher::new(Squares(AtomicUsize::new(0)));
-        batcher.load_many([2]).await.unwrap();
-        batcher.load_many([3]).await.unwrap();
+        batcher.load_many("squares", [2]).await.unwrap();
+        batcher.load_many("squares", [3]).await.unwrap();
+        assert_eq!(batcher.loader.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn groups_never_share_a_batch() {
+        let batcher = Batcher::new(Squares(AtomicUsize::new(0)));
+        let loads = (1..=10u32).map(|k| {
+            let batcher = Arc::clone(&batcher);
+            let group = if k % 2 == 0 { "even" } else { "odd" };
+            async move { batcher.load_many(group, [k]).await }
+        });
+        futures_util::future::join_all(loads).await;
         assert_eq!(batcher.loader.0.load(Ordering::SeqCst), 2);
     }
 }

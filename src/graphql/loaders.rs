@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::Context;
+use async_graphql::{Context, QueryPathSegment};
 
 use super::batcher::{BatchLoad, Batcher};
 
@@ -108,11 +108,28 @@ fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
+/// The batch group of a resolver: its field path without list indexes, so that the items
+/// of a list share batches and different fields never do.
+fn group(ctx: &Context<'_>) -> String {
+    let Some(node) = &ctx.path_node else {
+        return String::new();
+    };
+    let mut names: Vec<&str> = std::iter::once(node)
+        .chain(node.parents())
+        .filter_map(|n| match n.segment {
+            QueryPathSegment::Name(name) => Some(name),
+            QueryPathSegment::Index(_) => None,
+        })
+        .collect();
+    names.reverse();
+    names.join(".")
+}
+
 /// The nodes of these ids, in the same order; unknown ids are left out.
 pub async fn records(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<NodeRecord>> {
     let mut found = loaders(ctx)
         .nodes
-        .load_many(ids.iter().cloned())
+        .load_many(&group(ctx), ids.iter().cloned())
         .await
         .map_err(|e| domain_error(&e))?;
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
@@ -151,7 +168,7 @@ pub async fn linked(
     };
     Ok(loaders(ctx)
         .links
-        .load_many([key.clone()])
+        .load_many(&group(ctx), [key.clone()])
         .await
         .map_err(|e| domain_error(&e))?
         .remove(&key)
@@ -175,7 +192,7 @@ pub async fn status_inputs_of(
 ) -> async_graphql::Result<Arc<StatusInputs>> {
     Ok(loaders(ctx)
         .status
-        .load_many([claim.clone()])
+        .load_many(&group(ctx), [claim.clone()])
         .await
         .map_err(|e| domain_error(&e))?
         .remove(claim)

@@ -84,6 +84,11 @@ async fn a_killed_server_keeps_every_acknowledged_import_and_no_partial_one() {
         .clone();
     let total = answer["data"]["reports"]["totalCount"].as_u64().unwrap() as usize;
     assert!(total <= 100, "the test reads every report in one page");
+    eprintln!(
+        "killed after {} acknowledged imports; {} reports found after the restart",
+        acknowledged.len(),
+        total
+    );
     let keys: Vec<String> = reports
         .iter()
         .map(|r| r["node"]["key"].as_str().unwrap().to_string())

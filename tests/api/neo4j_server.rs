@@ -116,6 +116,7 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
             .contains("Neo4j"),
         "the error says what is unavailable: {down:#}"
     );
+    eprintln!("while Neo4j was down, a request failed after {waited:?}: {codes:?}");
     // Fails fast: within the configured deadline's retries, not after a hang.
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
 
