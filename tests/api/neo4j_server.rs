@@ -88,7 +88,6 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
             ("KG_NEO4J_USER", "root"),
             ("KG_NEO4J_PASSWORD", &password),
             ("KG_NEO4J_DATABASE", "kg"),
-            ("KG_NEO4J_TIMEOUT", "2"),
         ],
     );
     let status = "{ events { edges { node { status } } } }";
@@ -117,8 +116,8 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
         "the error says what is unavailable: {down:#}"
     );
     eprintln!("while Neo4j was down, a request failed after {waited:?}: {codes:?}");
-    // Fails fast: within the configured deadline's retries, not after a hang.
-    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    // Fails fast: well inside the default 10 s deadline of a call.
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
 
     arcadedb(&["start", &data, &bolt, &http, "kg"]);
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -28,6 +28,8 @@ use bolt::{query, store_error};
 
 /// How many times a call is tried when the server is unreachable or busy.
 const ATTEMPTS: u32 = 3;
+/// How long a call may go unanswered before the watchdog checks that the server is there.
+const WATCHDOG_GRACE: Duration = Duration::from_millis(300);
 
 /// Where and how to reach Neo4j.
 #[derive(Clone)]
@@ -57,6 +59,8 @@ impl fmt::Debug for Neo4jConfig {
 /// The Neo4j store.
 pub struct Neo4jStore {
     graph: Graph,
+    /// `host:port` of the server, for the watchdog.
+    address: String,
     search: SearchMode,
     timeout: Duration,
     queries: AtomicUsize,
@@ -93,6 +97,7 @@ impl Neo4jStore {
         tracing::info!(?search, "Neo4j store ready");
         Ok(Self {
             graph,
+            address: bolt_address(&config.uri),
             search,
             timeout: config.timeout,
             queries: AtomicUsize::new(0),
@@ -110,7 +115,22 @@ impl Neo4jStore {
         self.queries.load(Ordering::SeqCst)
     }
 
-    /// Runs `work` under the deadline, again when it fails in a way worth retrying.
+    /// Resolves once the server stops accepting connections. The driver retries a failed
+    /// query by itself for up to a minute, so without this a request to a server that is
+    /// down would wait out the whole deadline instead of failing fast.
+    async fn watchdog(&self) {
+        tokio::time::sleep(WATCHDOG_GRACE).await;
+        loop {
+            let connect = tokio::net::TcpStream::connect(self.address.as_str());
+            match tokio::time::timeout(Duration::from_secs(1), connect).await {
+                Ok(Ok(_)) => tokio::time::sleep(WATCHDOG_GRACE).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Runs `work` under the deadline and the watchdog, again when it fails in a way worth
+    /// retrying.
     async fn attempt<T, F, Fut>(&self, work: F) -> Result<T, StoreError>
     where
         F: Fn() -> Fut,
@@ -119,7 +139,16 @@ impl Neo4jStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match tokio::time::timeout(self.timeout, work()).await {
+            let answer = tokio::select! {
+                answer = tokio::time::timeout(self.timeout, work()) => answer,
+                () = self.watchdog() => {
+                    return Err(StoreError::Unavailable(format!(
+                        "Neo4j at {} refuses connections",
+                        self.address
+                    )))
+                }
+            };
+            match answer {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if bolt::retryable(&error) && attempt < ATTEMPTS => {
                     tracing::debug!(%error, attempt, "retrying a Neo4j call");
@@ -213,6 +242,21 @@ impl Neo4jStore {
         }
         txn.commit().await?;
         Ok(Ok(outcome))
+    }
+}
+
+/// The `host:port` of a Bolt URI (`bolt://host:port`, `neo4j+s://host`), 7687 by default.
+fn bolt_address(uri: &str) -> String {
+    let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    if host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+    {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:7687")
     }
 }
 
@@ -329,5 +373,21 @@ impl Store for Neo4jStore {
                 Err(StoreError::GuardFailed { id, property })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bolt_address;
+
+    #[test]
+    fn the_watchdog_knows_where_the_server_listens() {
+        assert_eq!(bolt_address("bolt://127.0.0.1:7688"), "127.0.0.1:7688");
+        assert_eq!(
+            bolt_address("neo4j+s://db.example.org"),
+            "db.example.org:7687"
+        );
+        assert_eq!(bolt_address("bolt://user@neo4j:7687/?x=1"), "neo4j:7687");
+        assert_eq!(bolt_address("localhost:9000"), "localhost:9000");
     }
 }
