@@ -17,6 +17,8 @@ use crate::store::Direction;
 pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
+/// The furthest a cursor may point: far beyond any list, and within every store's range.
+const MAX_OFFSET: usize = 1 << 40;
 
 /// The part of a list one page covers.
 #[derive(Clone, Copy, Debug)]
@@ -40,8 +42,8 @@ pub fn window(first: Option<i32>, after: Option<String>) -> async_graphql::Resul
     let offset = match after {
         None => 0,
         Some(cursor) => match OpaqueCursor::<usize>::decode_cursor(&cursor) {
-            Ok(position) => position.0 + 1,
-            Err(_) => {
+            Ok(position) if position.0 < MAX_OFFSET => position.0 + 1,
+            _ => {
                 return Err(bad_input(
                     format!("`{cursor}` is not a cursor of this list"),
                     code::BAD_PAGINATION,

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -19,6 +20,8 @@ use crate::graphql::KgSchema;
 
 /// How long one HTTP request may take before the server answers 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest request body accepted (a bulk import of many reports fits; 413 beyond).
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 async fn graphiql() -> impl IntoResponse {
     Html(
@@ -48,6 +51,7 @@ pub fn router(schema: KgSchema) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(schema)
 }

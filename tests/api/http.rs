@@ -77,6 +77,20 @@ async fn post_graphql_answers_queries_and_healthz_answers_ok() {
 }
 
 #[tokio::test]
+async fn an_oversized_request_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let body = format!("{{\"query\": \"{}\"}}", " ".repeat(33 * 1024 * 1024));
+    let response = reqwest::Client::new()
+        .post(format!("http://{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
 async fn subscribers_hear_of_each_report_as_its_import_commits() {
     let app = spawn_app().await;
     let mut request = format!("ws://{}/graphql/ws", app.address)

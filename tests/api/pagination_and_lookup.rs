@@ -37,7 +37,9 @@ conformance! {
 
     async fn oversized_pages_and_foreign_cursors_are_refused_with_a_code(backend: Backend) {
         let app = TestApp::seeded(backend).await;
-        for variables in [json!({ "first": 101 }), json!({ "first": -1 }), json!({ "after": "not-a-cursor" })] {
+        // A cursor of this server's form, but pointing past any list.
+        let far = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, usize::MAX.to_string());
+        for variables in [json!({ "first": 101 }), json!({ "first": -1 }), json!({ "after": "not-a-cursor" }), json!({ "after": far })] {
             let errors = app.errors(ORGS, variables.clone()).await;
             assert_eq!(errors[0]["extensions"]["code"], "BAD_PAGINATION", "{variables}: {errors:?}");
         }
