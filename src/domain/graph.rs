@@ -78,11 +78,6 @@ impl Graph {
         claims.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(claims)
     }
-
-    /// Which of these ids exist, whatever their label. One store call.
-    pub async fn existing(&self, ids: &[NodeId]) -> Result<Vec<NodeId>, DomainError> {
-        Ok(self.records(ids).await?.into_keys().collect())
-    }
 }
 
 /// The ids of the four entity labels a bare entity key may have.

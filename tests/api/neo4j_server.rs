@@ -66,6 +66,21 @@ async fn kg_serve_on_neo4j_answers_the_seed_questions_as_the_embedded_store_does
     }
 }
 
+#[tokio::test]
+async fn the_test_server_refuses_full_text_indexes_and_is_recorded_as_scanning() {
+    if !Backend::Neo4j.enabled() {
+        return;
+    }
+    let server = neo4j_server();
+    let lease = server.lease().await;
+    let store = kg::store::neo4j::Neo4jStore::connect(&server.config(&lease.name))
+        .await
+        .unwrap();
+    // Neo4j takes the full-text path; ArcadeDB refuses FULLTEXT indexes, which is the one
+    // difference the store works around (see ARCHITECTURE.md).
+    assert_eq!(store.search_mode(), kg::store::neo4j::SearchMode::Scan);
+}
+
 fn stop_and_wait(dir: &Path) {
     arcadedb(&["stop", dir.to_str().unwrap()]);
 }
