@@ -88,6 +88,29 @@ impl<L: BatchLoad> Drop for LeaderGuard<L> {
     }
 }
 
+/// Leaves the batch when a caller goes away before taking its outcome, so that batches of
+/// cancelled requests are not kept.
+struct WaiterGuard<L: BatchLoad> {
+    batcher: Arc<Batcher<L>>,
+    id: u64,
+    collected: bool,
+}
+
+impl<L: BatchLoad> Drop for WaiterGuard<L> {
+    fn drop(&mut self) {
+        if self.collected {
+            return;
+        }
+        let mut state = self.batcher.state();
+        if let Some(batch) = state.batches.get_mut(&self.id) {
+            batch.waiters -= 1;
+            if batch.waiters == 0 && batch.outcome.is_some() {
+                state.batches.remove(&self.id);
+            }
+        }
+    }
+}
+
 impl<L: BatchLoad> Batcher<L> {
     pub fn new(loader: L) -> Arc<Self> {
         Arc::new(Self {
@@ -135,6 +158,11 @@ impl<L: BatchLoad> Batcher<L> {
             batch.waiters += 1;
             (id, batch.waiters == 1, Arc::clone(&batch.done))
         };
+        let mut waiter = WaiterGuard {
+            batcher: Arc::clone(self),
+            id,
+            collected: false,
+        };
         if leads {
             let mut guard = LeaderGuard {
                 batcher: Arc::clone(self),
@@ -153,6 +181,7 @@ impl<L: BatchLoad> Batcher<L> {
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(outcome) = self.take_outcome(id) {
+                waiter.collected = true;
                 let values = outcome?;
                 return Ok(keys
                     .into_iter()
@@ -202,13 +231,23 @@ impl<L: BatchLoad> Batcher<L> {
         keys
     }
 
-    /// Loads batch `id` and wakes its callers.
+    /// Loads batch `id` and wakes its callers; drops it if they have all gone away.
     async fn run(&self, id: u64, keys: &[L::Key]) {
         let outcome = self.loader.load(keys).await.map(Arc::new);
-        let done = self.state().batches.get_mut(&id).map(|batch| {
-            batch.outcome = Some(outcome);
-            Arc::clone(&batch.done)
-        });
+        let done = {
+            let mut state = self.state();
+            match state.batches.get_mut(&id) {
+                Some(batch) if batch.waiters == 0 => {
+                    state.batches.remove(&id);
+                    None
+                }
+                Some(batch) => {
+                    batch.outcome = Some(outcome);
+                    Some(Arc::clone(&batch.done))
+                }
+                None => None,
+            }
+        };
         if let Some(done) = done {
             done.notify_waiters();
         }
@@ -299,6 +338,33 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(answer[&3], 9);
+    }
+
+    #[tokio::test]
+    async fn cancelled_callers_leave_no_batch_behind() {
+        let batcher = Batcher::new(Squares(AtomicUsize::new(0)));
+        let callers: Vec<_> = (1..=20u32)
+            .map(|k| {
+                let batcher = Arc::clone(&batcher);
+                tokio::spawn(async move { batcher.load_many("squares", [k]).await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        for caller in &callers {
+            caller.abort();
+        }
+        for caller in callers {
+            let _ = caller.await;
+        }
+        // A later load runs and finishes; nothing of the cancelled batch is kept.
+        batcher.load_many("squares", [7]).await.unwrap();
+        for _ in 0..100 {
+            if batcher.state().batches.is_empty() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(batcher.state().batches.is_empty());
     }
 
     #[tokio::test]
