@@ -18,7 +18,7 @@ pub use input::ReportInput;
 use crate::domain::Graph;
 use crate::model::{Label, NodeId};
 use crate::store::{ApplyOutcome, StoreError};
-use validate::{at, report_key, Checker, F, I};
+use validate::{report_key, Checker, I};
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,19 +77,6 @@ impl Importer {
         let resolver = resolve::Resolver::load(&self.graph, inputs).await?;
         for (index, input) in inputs.iter().enumerate() {
             resolver.check(&mut checker, &path_of(index), index, input);
-            if let Some(key) = report_key(input) {
-                let stored = resolver.stored.get(&NodeId::new(Label::Report, key));
-                let digest = plan::digest(input);
-                if stored
-                    .is_some_and(|r| r.props.get("content_digest") != Some(&digest.clone().into()))
-                {
-                    checker.fail(
-                        at(&path_of(index), &[F("key")]),
-                        InputErrorCode::ReportConflict,
-                        format!("report `{key}` was already imported with different content"),
-                    );
-                }
-            }
         }
         if !checker.errors.is_empty() {
             return Err(ImportFailure::Invalid(checker.errors));
@@ -113,18 +100,15 @@ impl Importer {
             applied = match self.graph.store().apply(&batch).await {
                 Ok(applied) => applied,
                 Err(StoreError::GuardFailed { id, .. }) => {
+                    // Another process imported the same key with other content since the
+                    // check above.
                     let index = inputs
                         .iter()
                         .position(|i| report_key(i) == Some(id.key()))
                         .unwrap_or(0);
-                    return Err(ImportFailure::Invalid(vec![InputError {
-                        path: at(&path_of(index), &[F("key")]),
-                        code: InputErrorCode::ReportConflict,
-                        message: format!(
-                            "report `{}` was imported with different content meanwhile",
-                            id.key()
-                        ),
-                    }]));
+                    let mut checker = Checker::new();
+                    validate::report_conflict(&mut checker, &path_of(index), id.key());
+                    return Err(ImportFailure::Invalid(checker.errors));
                 }
                 Err(other) => return Err(ImportFailure::Domain(other.into())),
             };

@@ -9,6 +9,8 @@ use super::validate::{at, report_key, Checker, Path, F, I};
 use crate::domain::attributes::{attribute, ValueKind};
 use crate::domain::entity_candidates as graph_candidates;
 use crate::domain::{DomainError, Graph};
+use serde_json::Value;
+
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId};
 
@@ -142,6 +144,11 @@ impl Resolver {
     /// Checks every reference of one report.
     pub fn check(&self, checker: &mut Checker, base: &Path, index: usize, input: &ReportInput) {
         if let Some(key) = report_key(input) {
+            let stored = self.stored.get(&NodeId::new(Label::Report, key));
+            let digest = Value::String(super::plan::digest(input));
+            if stored.is_some_and(|r| r.props.get("content_digest") != Some(&digest)) {
+                super::validate::report_conflict(checker, base, key);
+            }
             if self
                 .batch_reports
                 .get(key)

@@ -87,6 +87,15 @@ impl Checker {
     }
 }
 
+/// The error for a report key already imported with other content.
+pub(super) fn report_conflict(checker: &mut Checker, base: &Path, key: &str) {
+    checker.fail(
+        at(base, &[F("key")]),
+        InputErrorCode::ReportConflict,
+        format!("report `{key}` was already imported with different content"),
+    );
+}
+
 /// The report's natural key: its key, else its URL.
 pub(super) fn report_key(input: &ReportInput) -> Option<&str> {
     input.key.as_deref().or(input.url.as_deref())
