@@ -112,6 +112,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.open_store().await?;
     tracing::info!(backend = store.backend(), "store open");
     let app = App::new(store);
+    let rebuilt = app.importer.rebuild_stale_statuses().await?;
+    if rebuilt > 0 {
+        tracing::info!(
+            claims = rebuilt,
+            "stored statuses were derived by another rule version"
+        );
+    }
     let seed = match (args.no_seed, args.seed_dir) {
         (true, _) => Seed::None,
         (false, Some(dir)) => Seed::Dir(dir),

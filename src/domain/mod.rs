@@ -5,10 +5,12 @@
 pub mod attributes;
 pub mod conflict;
 mod graph;
+pub mod materialise;
 pub mod provenance;
 pub mod status;
 #[cfg(test)]
 mod status_tests;
+pub mod timeline;
 
 pub use graph::{entity_candidates, Graph};
 

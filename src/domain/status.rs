@@ -67,6 +67,20 @@ impl ClaimStatus {
             ClaimStatus::Unreported => "UNREPORTED",
         }
     }
+
+    pub const ALL: [ClaimStatus; 7] = [
+        ClaimStatus::Retracted,
+        ClaimStatus::Confirmed,
+        ClaimStatus::Denied,
+        ClaimStatus::Disputed,
+        ClaimStatus::Corroborated,
+        ClaimStatus::Reported,
+        ClaimStatus::Unreported,
+    ];
+
+    pub fn parse(text: &str) -> Option<ClaimStatus> {
+        ClaimStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 /// A source as the rule sees it.

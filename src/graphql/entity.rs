@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, Interface, Object, OutputType, SimpleObject, 
 
 use super::connection::{linked_page, page, page_of, window, Page};
 use super::errors::domain_error;
-use super::explanation::{status_of, ClaimStatus, StatusExplanation};
+use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
 use super::loaders::{linked_typed, record, records, typed};
 use super::provenance::{Assertion, Claim, Report, Source};
@@ -285,7 +285,7 @@ entity_object!(
             as_of: Option<Date>,
         ) -> async_graphql::Result<ClaimStatus> {
             Ok(match occurrence(ctx, &self.0.id).await? {
-                Some(claim) => status_of(ctx, &claim.0.id, as_of).await?.status.into(),
+                Some(claim) => stored_status(ctx, &claim.0.id, as_of).await?,
                 None => ClaimStatus::Unreported,
             })
         }

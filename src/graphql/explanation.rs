@@ -2,10 +2,11 @@
 
 use async_graphql::{Context, Enum, Object};
 
-use super::loaders::{status_inputs_of, typed};
+use super::loaders::{record, status_inputs_of, typed};
 use super::provenance::{Assertion, Claim};
 use super::scalars::Date;
 use crate::domain::status::{self, derive_status, Verdict};
+use crate::domain::timeline::StatusTimeline;
 use crate::model::{self, NodeId};
 
 /// A claim's status as derived from its evidence by rule `kg-status/1` (see `statusRule`).
@@ -36,6 +37,24 @@ pub async fn status_of(
 ) -> async_graphql::Result<Verdict> {
     let inputs = status_inputs_of(ctx, claim).await?;
     Ok(derive_status(&inputs, as_of.map(|d| d.0)))
+}
+
+/// A claim's status as stored at import (materialised), read from the request's snapshot
+/// when a plan reached the claim; derived afresh only when the claim has no timeline of the
+/// current rule.
+pub async fn stored_status(
+    ctx: &Context<'_>,
+    claim: &NodeId,
+    as_of: Option<Date>,
+) -> async_graphql::Result<ClaimStatus> {
+    let stored = record(ctx, claim)
+        .await?
+        .and_then(|r| StatusTimeline::from_props(&r.props))
+        .filter(StatusTimeline::is_current);
+    Ok(match stored {
+        Some(timeline) => timeline.at(as_of.map(|d| d.0)).into(),
+        None => status_of(ctx, claim, as_of).await?.status.into(),
+    })
 }
 
 /// Why a claim has its status: the rule that matched and the evidence it used.

@@ -1,5 +1,6 @@
-//! Batch loading: every resolver asks through these loaders, which gather the keys of all
-//! resolvers running at the same depth into one store call per kind of read.
+//! Reads for resolvers: first from the request's read-ahead snapshot (see `prefetch`), and
+//! for what no plan covered, through loaders that gather the keys of all resolvers of one
+//! field path into one store call per kind of read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use async_graphql::{Context, QueryPathSegment};
 
 use super::batcher::{BatchLoad, Batcher};
+use super::prefetch::reads;
 
 use super::errors::domain_error;
 use crate::domain::provenance::status_inputs;
@@ -86,8 +88,7 @@ impl BatchLoad for StatusLoader {
     }
 }
 
-/// The loaders, shared by all requests. They do not cache: each load reads the store, so a
-/// request never sees data older than its own start.
+/// One request's loaders. They do not cache: each load reads the store.
 pub struct Loaders {
     nodes: Arc<Batcher<NodeLoader>>,
     links: Arc<Batcher<LinkLoader>>,
@@ -105,7 +106,7 @@ impl Loaders {
 }
 
 fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+    &reads(ctx).loaders
 }
 
 /// The batch group of a resolver: its field path without list indexes, so that the items
@@ -127,12 +128,17 @@ fn group(ctx: &Context<'_>) -> String {
 
 /// The nodes of these ids, in the same order; unknown ids are left out.
 pub async fn records(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<NodeRecord>> {
-    let mut found = loaders(ctx)
-        .nodes
-        .load_many(&group(ctx), ids.iter().cloned())
-        .await
-        .map_err(|e| domain_error(&e))?;
-    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    let (mut found, missing) = reads(ctx).records(ids);
+    if !missing.is_empty() {
+        found.extend(
+            loaders(ctx)
+                .nodes
+                .load_many(&group(ctx), missing)
+                .await
+                .map_err(|e| domain_error(&e))?,
+        );
+    }
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
 }
 
 pub async fn record(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<NodeRecord>> {
@@ -161,6 +167,9 @@ pub async fn linked(
     rel: RelType,
     direction: Direction,
 ) -> async_graphql::Result<Vec<NodeId>> {
+    if let Some(read_ahead) = reads(ctx).links(id, rel, direction) {
+        return Ok(read_ahead);
+    }
     let key = LinkKey {
         id: id.clone(),
         rel,

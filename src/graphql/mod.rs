@@ -9,6 +9,7 @@ mod explanation;
 mod ids;
 mod import;
 mod loaders;
+mod prefetch;
 mod provenance;
 mod query;
 mod scalars;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 use async_graphql::Schema;
 
 pub use errors::CodeDefaults;
-pub use loaders::Loaders;
 pub use query::{Mutation, Query, Subscription};
 
 use crate::domain::Graph;
@@ -35,11 +35,10 @@ pub struct Services {
 
 /// Builds the schema over these services.
 pub fn schema(services: Services) -> KgSchema {
-    let loaders = Loaders::new(services.graph.clone());
     Schema::build(Query, Mutation, Subscription)
-        .data(services.graph)
+        .data(services.graph.clone())
         .data(services.importer)
-        .data(loaders)
+        .extension(prefetch::PerRequestReads::new(services.graph))
         .extension(CodeDefaults)
         .limit_depth(32)
         .limit_complexity(20_000)

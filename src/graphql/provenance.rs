@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
 use super::connection::{linked_page, Page};
 use super::entity::{Node, Organization, Person};
-use super::explanation::{status_of, ClaimStatus, StatusExplanation};
+use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
 use super::loaders::{linked, linked_typed};
 use super::scalars::{Date, FuzzyDate};
@@ -327,7 +327,7 @@ impl Claim {
         ctx: &Context<'_>,
         as_of: Option<Date>,
     ) -> async_graphql::Result<ClaimStatus> {
-        Ok(status_of(ctx, &self.0.id, as_of).await?.status.into())
+        stored_status(ctx, &self.0.id, as_of).await
     }
 
     /// Why the claim has its status: the rule that matched and the evidence it used.

@@ -13,6 +13,7 @@ use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
 use super::errors::{bad_input, code, domain_error};
 use super::ids::decode;
 use super::import::{input_error, ImportResult, ReportInputObject};
+use super::prefetch::{prefetch, Selection};
 use super::provenance::{Claim, Report};
 use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
@@ -53,6 +54,8 @@ where
         .list(&query)
         .await
         .map_err(|e| domain_error(&DomainError::from(e)))?;
+    let roots: Vec<model::NodeId> = found.records.iter().map(|r| r.id.clone()).collect();
+    prefetch(ctx, &roots, &found.records, Selection::Connection).await?;
     let items = found
         .records
         .iter()
@@ -70,7 +73,9 @@ where
 impl Query {
     /// Fetches any object by its global id; null when there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        Node::load(ctx, &decode(&id)?).await
+        let id = decode(&id)?;
+        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
+        Node::load(ctx, &id).await
     }
 
     /// Fetches objects by their global ids, in the same order; null for those there are not.
@@ -89,6 +94,7 @@ impl Query {
             .iter()
             .map(decode)
             .collect::<async_graphql::Result<Vec<_>>>()?;
+        prefetch(ctx, &ids, &[], Selection::Object).await?;
         let records = super::loaders::records(ctx, &ids).await?;
         ids.iter()
             .map(|id| {
@@ -121,6 +127,7 @@ impl Query {
             .search(&text, first as usize)
             .await
             .map_err(|e| domain_error(&DomainError::from(e)))?;
+        prefetch(ctx, &ids, &[], Selection::Object).await?;
         Node::load_many(ctx, &ids).await
     }
 

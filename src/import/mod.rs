@@ -15,9 +15,11 @@ use tokio::sync::{broadcast, Mutex};
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
 
-use crate::domain::Graph;
+use crate::domain::status::RULE_VERSION;
+use crate::domain::timeline::STATUS_RULE;
+use crate::domain::{materialise, DomainError, Graph};
 use crate::model::{Label, NodeId};
-use crate::store::{ApplyOutcome, StoreError};
+use crate::store::{ApplyOutcome, ListQuery, StoreError, WriteBatch};
 use validate::{report_key, Checker, I};
 
 /// What an import did.
@@ -97,6 +99,7 @@ impl Importer {
         let mut applied = ApplyOutcome::default();
         if !batch.nodes.is_empty() {
             plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
+            batch.updates = materialise::status_updates(&self.graph, &batch).await?;
             applied = match self.graph.store().apply(&batch).await {
                 Ok(applied) => applied,
                 Err(StoreError::GuardFailed { id, .. }) => {
@@ -134,6 +137,55 @@ impl Importer {
             created: applied.created,
             existing: applied.existing,
         })
+    }
+}
+
+/// How many claims one rebuild batch re-derives.
+const REBUILD_PAGE: usize = 500;
+
+impl Importer {
+    /// Re-derives the stored status of every claim when any was derived by another rule
+    /// version than this one (or by none). Returns how many claims were rebuilt.
+    pub async fn rebuild_stale_statuses(&self) -> Result<usize, DomainError> {
+        let _writing = self.writing.lock().await;
+        let store = self.graph.store();
+        let count = |equals: Vec<(&'static str, String)>| ListQuery {
+            label: Label::Claim,
+            equals,
+            offset: 0,
+            limit: 0,
+        };
+        let total = store.list(&count(vec![])).await?.total;
+        let current = store
+            .list(&count(vec![(STATUS_RULE, RULE_VERSION.to_string())]))
+            .await?
+            .total;
+        if total == current {
+            return Ok(0);
+        }
+        for offset in (0..total).step_by(REBUILD_PAGE) {
+            let page = store
+                .list(&ListQuery {
+                    offset,
+                    limit: REBUILD_PAGE,
+                    ..count(vec![])
+                })
+                .await?;
+            let ids: Vec<NodeId> = page.records.into_iter().map(|r| r.id).collect();
+            let updates = materialise::timelines(&self.graph, &ids).await?;
+            store
+                .apply(&WriteBatch {
+                    updates,
+                    ..WriteBatch::default()
+                })
+                .await?;
+        }
+        tracing::info!(
+            claims = total,
+            rule = RULE_VERSION,
+            "rebuilt stored statuses"
+        );
+        Ok(total)
     }
 }
 

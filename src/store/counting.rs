@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{ApplyOutcome, Direction, ListQuery, Page, Store, StoreError, WriteBatch};
+use super::{
+    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+};
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 
@@ -62,6 +64,11 @@ impl Store for CountingStore {
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         self.count();
         self.inner.list(query).await
+    }
+
+    async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
+        self.count();
+        self.inner.expand(roots, plan).await
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

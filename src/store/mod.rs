@@ -6,6 +6,8 @@
 
 mod counting;
 pub mod neo4j;
+pub mod overlay;
+pub mod plan;
 pub mod search;
 pub mod sqlite;
 
@@ -13,12 +15,13 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use counting::CountingStore;
+pub use plan::{Expanded, Plan, Step, Subgraph};
 
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{Label, NodeId, RelType};
 
 /// Which end of an edge the given ids are on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
     /// Edges leaving the given nodes.
     Out,
@@ -60,6 +63,10 @@ pub struct WriteBatch {
     pub guards: Vec<Guard>,
     pub nodes: Vec<NodeRecord>,
     pub edges: Vec<EdgeRecord>,
+    /// Properties set on nodes after the nodes and edges above are written, overwriting the
+    /// properties they name: what the import derives (materialised statuses) rather than
+    /// what it was given.
+    pub updates: Vec<NodeRecord>,
 }
 
 /// Which nodes of a batch were created and which already existed.
@@ -103,6 +110,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// One page of a label's nodes.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
+
+    /// The roots (those that exist) and everything `plan` reaches from them, in one call:
+    /// on Neo4j one query, whatever the number of rows and the depth of the plan.
+    async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError>;
 
     /// Up to `limit` node ids with a word starting with each word of `text`, in names,
     /// aliases, titles, statements or descriptions, ranked by [`search::rank`].

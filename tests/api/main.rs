@@ -7,6 +7,7 @@ mod harness;
 mod crash_recovery;
 mod http;
 mod importing;
+mod materialised;
 mod neo4j_server;
 mod pagination_and_lookup;
 mod schema_drift;

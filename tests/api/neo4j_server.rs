@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::harness::{neo4j_server, Backend, KgProcess};
+use crate::harness::{neo4j_server, KgProcess};
 
 /// Questions of the seed story, asked of both stores.
 const SEED_QUESTIONS: &[&str] = &[
@@ -42,9 +42,6 @@ fn arcadedb(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn kg_serve_on_neo4j_answers_the_seed_questions_as_the_embedded_store_does() {
-    if !Backend::Neo4j.enabled() {
-        return;
-    }
     let server = neo4j_server();
     let lease = server.lease().await;
     let neo4j = KgProcess::start(
@@ -68,9 +65,6 @@ async fn kg_serve_on_neo4j_answers_the_seed_questions_as_the_embedded_store_does
 
 #[tokio::test]
 async fn the_test_server_refuses_full_text_indexes_and_is_recorded_as_scanning() {
-    if !Backend::Neo4j.enabled() {
-        return;
-    }
     let server = neo4j_server();
     let lease = server.lease().await;
     let store = kg::store::neo4j::Neo4jStore::connect(&server.config(&lease.name))
@@ -87,9 +81,6 @@ fn stop_and_wait(dir: &Path) {
 
 #[tokio::test]
 async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_back() {
-    if !Backend::Neo4j.enabled() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
     let (bolt, http) = (arcadedb(&["free-port"]), arcadedb(&["free-port"]));

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{conformance, Backend, TestApp};
+use crate::harness::{conformance, strings, Backend, TestApp};
 
 /// Reaches through every kind of relationship, with statuses (the heaviest resolver).
 const DEEP: &str = r#"{ claims(first: 100) { totalCount edges { node {
@@ -91,5 +91,60 @@ conformance! {
         if backend == Backend::Neo4j {
             assert!(bolt_before.is_some_and(|q| q >= calls_before), "every store call is at least one Bolt query");
         }
+    }
+}
+
+/// The frontend query the read-engine issue measures: events with title, status,
+/// participants, and the occurrence claim's assertions with stance and publisher.
+const FRONTEND: &str = r#"{ events(first: 50) { totalCount edges { node {
+    title status
+    participants { edges { node { ... on Person { name } ... on Organization { name } } } }
+    occurrence { assertions { edges { node { stance report { publisher { name } } } } } }
+} } } }"#;
+
+conformance! {
+    async fn the_frontend_query_costs_one_listing_and_one_read_ahead_whatever_the_rows(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let inputs: Vec<Value> = (0..40).map(extra_report).collect();
+        app.data_with(
+            "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
+            json!({ "inputs": inputs }),
+        )
+        .await;
+        app.calls.reset();
+        let bolt_before = app.bolt_queries();
+        let data = app.data(FRONTEND).await;
+        let bolt = app.bolt_queries().zip(bolt_before).map(|(after, before)| after - before);
+        let events = data["events"]["edges"].as_array().unwrap();
+        assert_eq!(events.len(), 41, "the meeting and 40 more events: {data}");
+        assert_eq!(app.calls.calls(), 2, "store calls: the page and its read-ahead");
+        if backend == Backend::Neo4j {
+            assert_eq!(bolt, Some(2), "Bolt queries for the whole request");
+        }
+        let meeting = events
+            .iter()
+            .map(|e| &e["node"])
+            .find(|e| e["title"].as_str().is_some_and(|t| t.contains("Iravani")))
+            .unwrap_or_else(|| panic!("the meeting is listed: {data}"));
+        assert_eq!(meeting["status"], "DISPUTED");
+        let mut names = strings(&meeting["participants"]["edges"], "/node/name");
+        names.sort();
+        assert_eq!(names, ["Amir Saeid Iravani", "Elon Musk"]);
+        let mut publishers = strings(
+            &meeting["occurrence"]["assertions"]["edges"],
+            "/node/report/publisher/name",
+        );
+        publishers.sort();
+        assert_eq!(
+            publishers,
+            ["Associated Press", "CBS News", "Ministry of Foreign Affairs of Iran", "The New York Times"]
+        );
+        let extra = events.iter().map(|e| &e["node"]).find(|e| e["title"] == "Event 7").unwrap();
+        assert_eq!(extra["status"], "REPORTED");
+        assert_eq!(strings(&extra["participants"]["edges"], "/node/name"), ["Elon Musk"]);
+        assert_eq!(
+            strings(&extra["occurrence"]["assertions"]["edges"], "/node/report/publisher/name"),
+            ["Outlet 7"]
+        );
     }
 }

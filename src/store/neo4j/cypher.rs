@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{Label, RelType};
 use crate::store::search::words;
-use crate::store::{Direction, ListQuery, StoreError};
+use crate::store::{Direction, ListQuery, Plan, StoreError};
 
 pub const NODES: &str = "UNWIND $ids AS id
 MATCH (n:KgNode {id: id})
@@ -43,6 +43,40 @@ RETURN n.id AS id, n.kg_import = $import AS created",
     )
 }
 
+/// Sets the given properties on existing nodes, overwriting those it names.
+pub const UPDATE_NODES: &str = "UNWIND $rows AS row
+MATCH (n:KgNode {id: row.id})
+SET n += row.props";
+
+/// A whole read plan as one query: a `UNION ALL` of one branch for the roots and one per
+/// step, each branch walking from the roots to its step's nodes. Every hop is its own
+/// `MATCH` (relationship uniqueness holds only within one), after a `WITH DISTINCT` so that
+/// converging paths do not multiply rows.
+pub fn expand(plan: &Plan) -> String {
+    let mut branches = vec!["UNWIND $roots AS rid
+MATCH (n0:KgNode {id: rid})
+RETURN 0 AS step, '' AS source, n0.id AS id, properties(n0) AS props"
+        .to_string()];
+    for step in plan.flatten() {
+        let mut text = String::from("UNWIND $roots AS rid\nMATCH (n0:KgNode {id: rid})");
+        for (hop, (rel, direction)) in step.hops.iter().enumerate() {
+            let (near, far) = (hop, hop + 1);
+            let pattern = match direction {
+                Direction::Out => format!("(n{near})-[:{}]->(n{far}:KgNode)", rel.as_str()),
+                Direction::In => format!("(n{near})<-[:{}]-(n{far}:KgNode)", rel.as_str()),
+            };
+            text.push_str(&format!("\nWITH DISTINCT n{near}\nMATCH {pattern}"));
+        }
+        let (near, far) = (step.hops.len() - 1, step.hops.len());
+        text.push_str(&format!(
+            "\nRETURN {number} AS step, n{near}.id AS source, n{far}.id AS id, properties(n{far}) AS props",
+            number = step.number
+        ));
+        branches.push(text);
+    }
+    branches.join("\nUNION ALL\n")
+}
+
 pub fn merge_edges(rel: RelType) -> String {
     format!(
         "UNWIND $rows AS row
@@ -67,10 +101,10 @@ ORDER BY source_id, target_id",
     )
 }
 
-/// A listing as Cypher: its count query, its page query and their shared parameters.
+/// A listing as one Cypher query (one round trip): a `UNION ALL` of the count (a row whose
+/// `total` is not negative) and the page (rows with `total` -1, their order in `sort_key`).
 pub struct Listing {
-    pub count: String,
-    pub page: String,
+    pub text: String,
     pub params: Vec<(&'static str, Value)>,
 }
 
@@ -97,18 +131,17 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
         format!("WHERE {}", conditions.join(" AND "))
     };
     let label = query.label.as_str();
-    let count = format!("MATCH (n:{label}) {filter} RETURN count(n) AS total");
-    let page = format!(
+    let text = format!(
         "MATCH (n:{label}) {filter}
-RETURN n.id AS id, properties(n) AS props
-ORDER BY n.sort_key, n.id
-SKIP $offset LIMIT $limit"
+RETURN count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
+UNION ALL
+MATCH (n:{label}) {filter}
+WITH n ORDER BY n.sort_key, n.id SKIP $offset LIMIT $limit
+RETURN -1 AS total, n.sort_key AS sort_key, n.id AS id, properties(n) AS props"
     );
-    Ok(Listing {
-        count,
-        page,
-        params,
-    })
+    params.push(("offset", json!(query.offset)));
+    params.push(("limit", json!(query.limit)));
+    Ok(Listing { text, params })
 }
 
 /// Node rows per label, with the properties the store adds for sorting and search.

@@ -20,8 +20,11 @@ use serde_json::{json, Value};
 
 pub use migrations::SearchMode;
 
+use super::plan::Reached;
 use super::search::{self, Candidate, MAX_CANDIDATES};
-use super::{ApplyOutcome, Direction, ListQuery, Page, Store, StoreError, WriteBatch};
+use super::{
+    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+};
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 use bolt::{query, store_error};
@@ -240,6 +243,18 @@ impl Neo4jStore {
             )?)
             .await?;
         }
+        if !batch.updates.is_empty() {
+            let rows: Vec<Value> = batch
+                .updates
+                .iter()
+                .map(|node| json!({ "id": node.id.to_string(), "props": node.props }))
+                .collect();
+            txn.run(run(
+                cypher::UPDATE_NODES.into(),
+                vec![("rows", Value::Array(rows))],
+            )?)
+            .await?;
+        }
         txn.commit().await?;
         Ok(Ok(outcome))
     }
@@ -294,23 +309,53 @@ impl Store for Neo4jStore {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
-        let cypher::Listing {
-            count,
-            page,
-            mut params,
-        } = cypher::list(query)?;
-        let total = self.rows(&count, &params).await?;
-        let total = total
-            .first()
-            .and_then(|row| row.get::<i64>("total").ok())
-            .unwrap_or(0);
-        params.push(("offset", json!(query.offset)));
-        params.push(("limit", json!(query.limit)));
-        let rows = self.rows(&page, &params).await?;
+        let cypher::Listing { text, params } = cypher::list(query)?;
+        let mut total = 0;
+        let mut page = Vec::new();
+        for row in self.rows(&text, &params).await? {
+            match row.get::<i64>("total") {
+                Ok(count) if count >= 0 => total = count as usize,
+                _ => page.push((bolt::string(&row, "sort_key")?, bolt::node(&row)?)),
+            }
+        }
+        // Branch order survives UNION ALL in practice, but only this sort is documented.
+        page.sort_by(|(a, x), (b, y)| {
+            a.cmp(b)
+                .then_with(|| x.id.to_string().cmp(&y.id.to_string()))
+        });
         Ok(Page {
-            records: rows.iter().map(bolt::node).collect::<Result<_, _>>()?,
-            total: total as usize,
+            records: page.into_iter().map(|(_, record)| record).collect(),
+            total,
         })
+    }
+
+    async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
+        if roots.is_empty() {
+            return Ok(Subgraph::default());
+        }
+        let roots: Vec<String> = roots.iter().map(ToString::to_string).collect();
+        let rows = self
+            .rows(&cypher::expand(plan), &[("roots", json!(roots))])
+            .await?;
+        let reached = rows
+            .iter()
+            .map(|row| {
+                let step = row
+                    .get::<i64>("step")
+                    .map_err(|e| StoreError::Internal(format!("column step: {e}")))?;
+                let source = bolt::string(row, "source")?;
+                Ok(Reached {
+                    step: usize::try_from(step).unwrap_or(usize::MAX),
+                    from: if source.is_empty() {
+                        None
+                    } else {
+                        NodeId::parse(&source)
+                    },
+                    node: bolt::node(row)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Subgraph { reached })
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

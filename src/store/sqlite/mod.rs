@@ -3,65 +3,150 @@
 //! Durability: every batch is one `BEGIN IMMEDIATE` transaction with `synchronous=FULL`, so
 //! a batch acknowledged to a caller has been fsynced, and a process killed mid-batch leaves
 //! the previous state (SQLite's WAL discards the uncommitted frames on the next open).
-//! Reads use their own connection, so they proceed while a write is in flight.
+//! Reads use a small pool of read-only connections, so they run side by side and while a
+//! write is in flight. The process holds a lock on `kg.lock` in the data dir.
 
 mod sql;
 
-use std::path::Path;
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
 
-use super::{ApplyOutcome, Direction, ListQuery, Page, Store, StoreError, WriteBatch};
+use super::{
+    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+};
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 
 /// The file the embedded store keeps under the data dir.
 pub const DATABASE_FILE: &str = "kg.sqlite3";
+/// The file whose lock says which process owns the data dir.
+pub const LOCK_FILE: &str = "kg.lock";
+/// How many reads run at once, each on its own connection (WAL lets readers proceed side
+/// by side, and beside the writer).
+const READERS: usize = 4;
 
 /// The embedded store.
 pub struct SqliteStore {
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
     writer: Arc<Mutex<Connection>>,
+    /// Held for the store's life: a second process on the same data dir would race this
+    /// one's imports, which read before they write.
+    _lock: File,
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir`.
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
-        })?;
-        let path = data_dir.join(DATABASE_FILE);
-        let writer = Connection::open(&path).map_err(internal)?;
-        sql::prepare_writer(&writer).map_err(internal)?;
+/// A small pool of read-only connections.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl Readers {
+    fn open(&self) -> Result<Connection, StoreError> {
         let reader = Connection::open_with_flags(
-            &path,
+            &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(internal)?;
         sql::prepare_reader(&reader).map_err(internal)?;
-        Ok(Self {
-            reader: Arc::new(Mutex::new(reader)),
-            writer: Arc::new(Mutex::new(writer)),
-        })
+        Ok(reader)
     }
 
-    async fn with<T, F>(connection: &Arc<Mutex<Connection>>, work: F) -> Result<T, StoreError>
+    async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let connection = Arc::clone(connection);
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Internal("the reader pool is closed".into()))?;
+        let readers = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection
-                .lock()
-                .map_err(|_| StoreError::Internal("a store thread panicked".into()))?;
+            let idle = readers.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut connection = match idle {
+                Some(connection) => connection,
+                None => readers.open()?,
+            };
+            let answer = work(&mut connection);
+            if let Ok(mut idle) = readers.idle.lock() {
+                idle.push(connection);
+            }
+            answer
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, which this process then owns: a
+    /// second process opening the same dir gets an error naming it.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let lock_path = data_dir.join(LOCK_FILE);
+        let lock = File::create(&lock_path).map_err(|e| {
+            StoreError::Unavailable(format!("cannot create {}: {e}", lock_path.display()))
+        })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::Unavailable(format!(
+                    "the data dir {} is in use by another kg process (it holds {})",
+                    data_dir.display(),
+                    lock_path.display()
+                )))
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(StoreError::Unavailable(format!(
+                    "cannot lock {}: {e}",
+                    lock_path.display()
+                )))
+            }
+        }
+        let path = data_dir.join(DATABASE_FILE);
+        let writer = Connection::open(&path).map_err(internal)?;
+        sql::prepare_writer(&writer).map_err(internal)?;
+        let readers = Readers {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(READERS),
+        };
+        // One reader now, so that a data dir that cannot be read fails at start.
+        let first = readers.open()?;
+        readers.idle.lock().map_err(|_| poisoned())?.push(first);
+        Ok(Self {
+            readers: Arc::new(readers),
+            writer: Arc::new(Mutex::new(writer)),
+            _lock: lock,
+        })
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection.lock().map_err(|_| poisoned())?;
             work(&mut guard)
         })
         .await
         .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
     }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Internal("a store thread panicked".into())
 }
 
 fn internal(error: rusqlite::Error) -> StoreError {
@@ -76,7 +161,7 @@ impl Store for SqliteStore {
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
         let ids = sql::id_list(ids);
-        Self::with(&self.reader, move |c| sql::nodes(c, &ids)).await
+        self.readers.read(move |c| sql::nodes(c, &ids)).await
     }
 
     async fn edges(
@@ -86,21 +171,32 @@ impl Store for SqliteStore {
         direction: Direction,
     ) -> Result<Vec<EdgeRecord>, StoreError> {
         let ids = sql::id_list(ids);
-        Self::with(&self.reader, move |c| sql::edges(c, &ids, rel, direction)).await
+        self.readers
+            .read(move |c| sql::edges(c, &ids, rel, direction))
+            .await
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let query = query.clone();
-        Self::with(&self.reader, move |c| sql::list(c, &query)).await
+        self.readers.read(move |c| sql::list(c, &query)).await
+    }
+
+    async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
+        let (roots, plan) = (roots.to_vec(), plan.clone());
+        self.readers
+            .read(move |c| sql::expand(c, &roots, &plan))
+            .await
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {
         let text = text.to_string();
-        Self::with(&self.reader, move |c| sql::search(c, &text, limit)).await
+        self.readers
+            .read(move |c| sql::search(c, &text, limit))
+            .await
     }
 
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         let batch = batch.clone();
-        Self::with(&self.writer, move |c| sql::apply(c, &batch)).await
+        self.write(move |c| sql::apply(c, &batch)).await
     }
 }

@@ -6,8 +6,11 @@ use serde_json::Value;
 use super::internal;
 use crate::model::record::{EdgeRecord, NodeRecord, Props};
 use crate::model::{NodeId, RelType};
+use crate::store::plan::Reached;
 use crate::store::search::{self, Candidate, MAX_CANDIDATES};
-use crate::store::{ApplyOutcome, Direction, ListQuery, Page, StoreError, WriteBatch};
+use crate::store::{
+    ApplyOutcome, Direction, ListQuery, Page, Plan, StoreError, Subgraph, WriteBatch,
+};
 
 /// Bumped, with a migration step below, whenever the tables change.
 const SCHEMA_VERSION: i64 = 1;
@@ -63,7 +66,7 @@ fn parse_id(text: String) -> Result<NodeId, StoreError> {
     NodeId::parse(&text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
 }
 
-pub(super) fn nodes(c: &mut Connection, ids: &str) -> Result<Vec<NodeRecord>, StoreError> {
+pub(super) fn nodes(c: &Connection, ids: &str) -> Result<Vec<NodeRecord>, StoreError> {
     let mut statement = c
         .prepare_cached("SELECT id, props FROM nodes WHERE id IN (SELECT value FROM json_each(?1))")
         .map_err(internal)?;
@@ -78,7 +81,7 @@ pub(super) fn nodes(c: &mut Connection, ids: &str) -> Result<Vec<NodeRecord>, St
 }
 
 pub(super) fn edges(
-    c: &mut Connection,
+    c: &Connection,
     ids: &str,
     rel: RelType,
     direction: Direction,
@@ -153,6 +156,59 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
         records,
         total: total as usize,
     })
+}
+
+/// The roots and what the plan reaches from them, inside one read transaction: one
+/// statement per step (in process, a statement costs no round trip), then one for all the
+/// nodes reached.
+pub(super) fn expand(
+    c: &mut Connection,
+    roots: &[NodeId],
+    plan: &Plan,
+) -> Result<Subgraph, StoreError> {
+    let tx = c.transaction().map_err(internal)?;
+    let flat = plan.flatten();
+    // The nodes each step reached, by step number (0: the roots), with where from.
+    let mut reached: Vec<Vec<(Option<NodeId>, NodeId)>> = vec![Vec::new(); flat.len() + 1];
+    reached[0] = roots.iter().map(|id| (None, id.clone())).collect();
+    for step in &flat {
+        let (rel, direction) = step.hops[step.hops.len() - 1];
+        let mut frontier: Vec<NodeId> = reached[step.parent]
+            .iter()
+            .map(|(_, id)| id.clone())
+            .collect();
+        frontier.sort();
+        frontier.dedup();
+        if frontier.is_empty() {
+            continue;
+        }
+        for edge in edges(&tx, &id_list(&frontier), rel, direction)? {
+            reached[step.number].push(match direction {
+                Direction::Out => (Some(edge.from), edge.to),
+                Direction::In => (Some(edge.to), edge.from),
+            });
+        }
+    }
+    let mut all: Vec<NodeId> = reached.iter().flatten().map(|(_, id)| id.clone()).collect();
+    all.sort();
+    all.dedup();
+    let records: std::collections::HashMap<NodeId, NodeRecord> = nodes(&tx, &id_list(&all))?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let mut subgraph = Subgraph::default();
+    for (step, pairs) in reached.into_iter().enumerate() {
+        for (from, id) in pairs {
+            if let Some(node) = records.get(&id) {
+                subgraph.reached.push(Reached {
+                    step,
+                    from,
+                    node: node.clone(),
+                });
+            }
+        }
+    }
+    Ok(subgraph)
 }
 
 impl rusqlite::ToSql for crate::model::Label {
@@ -257,6 +313,15 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
                     edge.rel.as_str(),
                     edge.to.to_string()
                 ])
+                .map_err(internal)?;
+        }
+        let mut update = tx
+            .prepare_cached("UPDATE nodes SET props = json_patch(props, ?2) WHERE id = ?1")
+            .map_err(internal)?;
+        for node in &batch.updates {
+            let props = Value::Object(node.props.clone()).to_string();
+            update
+                .execute(params![node.id.to_string(), props])
                 .map_err(internal)?;
         }
     }

@@ -1,0 +1,325 @@
+//! The read engine: a root field reads its whole selection ahead (async-graphql's look-ahead),
+//! turns it into a store [`Plan`] and asks the store once; nested resolvers then read the
+//! request's [`Snapshot`] and return without awaiting anything. What no plan covers (status
+//! explanations, mutation results, subscriptions) falls back to the per-request loaders.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::{Context, Request, SelectionField, ServerResult};
+
+use super::errors::domain_error;
+use super::loaders::Loaders;
+use crate::domain::{DomainError, Graph};
+use crate::model::record::NodeRecord;
+use crate::model::{Label, NodeId, RelType};
+use crate::store::plan::child_of;
+use crate::store::{Direction, Expanded, Plan, Step};
+
+/// The most selection fields one plan looks at. Fragments that spread each other can make a
+/// small query name millions of fields; past this the plan stops growing and what it left
+/// out is read through the loaders.
+const MAX_PLANNED_FIELDS: usize = 10_000;
+
+const ENTITIES: [Label; 4] = [
+    Label::Person,
+    Label::Organization,
+    Label::Place,
+    Label::Event,
+];
+
+/// What one request has read ahead: nodes by id, and complete link lists.
+#[derive(Default)]
+pub struct Snapshot {
+    nodes: HashMap<NodeId, NodeRecord>,
+    links: BTreeMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+}
+
+/// What one request owns: its snapshot and its loaders. Nothing is shared between
+/// requests, so one request's batches never wait for another's.
+pub struct RequestReads {
+    snapshot: RwLock<Snapshot>,
+    pub(super) loaders: Loaders,
+}
+
+impl RequestReads {
+    /// The records of these ids the snapshot holds, and the ids it does not.
+    pub fn records(&self, ids: &[NodeId]) -> (HashMap<NodeId, NodeRecord>, Vec<NodeId>) {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        if let Ok(snapshot) = self.snapshot.read() {
+            for id in ids {
+                match snapshot.nodes.get(id) {
+                    Some(record) => {
+                        found.insert(id.clone(), record.clone());
+                    }
+                    None => missing.push(id.clone()),
+                }
+            }
+        } else {
+            missing = ids.to_vec();
+        }
+        (found, missing)
+    }
+
+    /// The far ends of `id`'s `rel` edges, when a plan read them.
+    pub fn links(&self, id: &NodeId, rel: RelType, direction: Direction) -> Option<Vec<NodeId>> {
+        let snapshot = self.snapshot.read().ok()?;
+        snapshot.links.get(&(id.clone(), rel, direction)).cloned()
+    }
+
+    fn absorb(&self, expanded: Expanded) {
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            snapshot.nodes.extend(expanded.nodes);
+            snapshot.links.extend(expanded.links);
+        }
+    }
+
+    fn absorb_records(&self, records: &[NodeRecord]) {
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            for record in records {
+                snapshot.nodes.insert(record.id.clone(), record.clone());
+            }
+        }
+    }
+}
+
+pub fn reads<'a>(ctx: &Context<'a>) -> &'a RequestReads {
+    ctx.data_unchecked::<RequestReads>()
+}
+
+/// Reads ahead what the current root field's selection will ask of `roots`, with one store
+/// call, when the selection goes beyond the roots' own properties. `known` are root records
+/// the caller has already read (a listing's page).
+pub async fn prefetch(
+    ctx: &Context<'_>,
+    roots: &[NodeId],
+    known: &[NodeRecord],
+    selection: Selection,
+) -> async_graphql::Result<()> {
+    let reads = reads(ctx);
+    reads.absorb_records(known);
+    let mut labels: Vec<Label> = roots.iter().map(NodeId::label).collect();
+    labels.sort();
+    labels.dedup();
+    let mut plan = Plan::default();
+    let mut budget = MAX_PLANNED_FIELDS;
+    let field = ctx.field();
+    match selection {
+        Selection::Object => {
+            plan_object(&labels, field.selection_set(), &mut plan.steps, &mut budget)
+        }
+        Selection::Connection => plan_connection(&labels, field, &mut plan.steps, &mut budget),
+    }
+    let all_known = roots.iter().all(|id| known.iter().any(|r| &r.id == id));
+    if roots.is_empty() || (plan.is_empty() && all_known) {
+        return Ok(());
+    }
+    let graph = ctx.data_unchecked::<Graph>();
+    let subgraph = graph
+        .store()
+        .expand(roots, &plan)
+        .await
+        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    reads.absorb(Expanded::from_subgraph(&plan, subgraph));
+    Ok(())
+}
+
+/// How the root field's type holds its roots.
+pub enum Selection {
+    /// The field is a node, or a list of nodes.
+    Object,
+    /// The field is a connection of nodes (`edges { node }` and `nodes`).
+    Connection,
+}
+
+fn plan_connection(
+    labels: &[Label],
+    field: SelectionField<'_>,
+    steps: &mut Vec<Step>,
+    budget: &mut usize,
+) {
+    for sub in field.selection_set() {
+        match sub.name() {
+            "edges" => {
+                for edge in sub.selection_set() {
+                    if edge.name() == "node" {
+                        plan_object(labels, edge.selection_set(), steps, budget);
+                    }
+                }
+            }
+            "nodes" => plan_object(labels, sub.selection_set(), steps, budget),
+            _ => {}
+        }
+    }
+}
+
+/// Adds the steps that the fields selected on nodes of these labels will follow.
+fn plan_object<'a>(
+    labels: &[Label],
+    fields: impl Iterator<Item = SelectionField<'a>>,
+    steps: &mut Vec<Step>,
+    budget: &mut usize,
+) {
+    use Direction::{In, Out};
+    use RelType::*;
+    for field in fields {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        for &label in labels {
+            let name = field.name();
+            // (hop, what the hop reaches, whether the field is a connection)
+            let hop: Option<(RelType, Direction, &[Label], bool)> = match (label, name) {
+                (l, "claims") if l.is_entity() => Some((Subject, In, &[Label::Claim], true)),
+                (l, "mentions") if l.is_entity() => Some((Value, In, &[Label::Claim], true)),
+                (Label::Organization, "reports") => Some((PublishedBy, In, &[Label::Report], true)),
+                (Label::Event, "occurrence") => Some((Subject, In, &[Label::Claim], false)),
+                (Label::Event, "status" | "statusExplanation") => Some((Subject, In, &[], false)),
+                (Label::Claim, "subject") => Some((Subject, Out, &Label::ALL, false)),
+                (Label::Claim, "assertions") => Some((About, In, &[Label::Assertion], true)),
+                (Label::Claim, "conflictsWith") => {
+                    Some((ConflictsWith, Out, &[Label::Claim], false))
+                }
+                (Label::Claim, "refines") => Some((Refines, Out, &[Label::Claim], false)),
+                (Label::Claim, "refinedBy") => Some((Refines, In, &[Label::Claim], false)),
+                (Label::Assertion, "report") => Some((MadeIn, Out, &[Label::Report], false)),
+                (Label::Assertion, "claim") => Some((About, Out, &[Label::Claim], false)),
+                (Label::Assertion, "sources") => Some((Cites, Out, &[Label::Source], false)),
+                (Label::Report, "publisher") => {
+                    Some((PublishedBy, Out, &[Label::Organization], false))
+                }
+                (Label::Report, "relays") => Some((Relays, Out, &[Label::Report], false)),
+                (Label::Report, "relayedBy") => Some((Relays, In, &[Label::Report], true)),
+                (Label::Report, "assertions") => Some((MadeIn, In, &[Label::Assertion], true)),
+                (Label::Source, "affiliation") => {
+                    Some((AffiliatedWith, Out, &[Label::Organization], false))
+                }
+                (Label::Source, "person") => Some((Names, Out, &[Label::Person], false)),
+                (Label::Source, "citedBy") => Some((Cites, In, &[Label::Assertion], true)),
+                _ => None,
+            };
+            if let Some((rel, direction, reached, connection)) = hop {
+                let step = child_of(steps, rel, direction);
+                if connection {
+                    plan_connection(reached, field, &mut step.then, budget);
+                } else {
+                    plan_object(reached, field.selection_set(), &mut step.then, budget);
+                }
+                continue;
+            }
+            match (label, name) {
+                (Label::Person, "positions") => {
+                    let step = child_of(steps, Subject, In);
+                    for sub in field.selection_set() {
+                        match sub.name() {
+                            "claim" => plan_object(
+                                &[Label::Claim],
+                                sub.selection_set(),
+                                &mut step.then,
+                                budget,
+                            ),
+                            "organization" => {
+                                let organization = step.child(Value, Out);
+                                plan_object(
+                                    &[Label::Organization],
+                                    sub.selection_set(),
+                                    &mut organization.then,
+                                    budget,
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                (Label::Event, "participants") => {
+                    let step = child_of(steps, Subject, In);
+                    for sub in field.selection_set() {
+                        let edge_fields: Vec<SelectionField<'_>> = match sub.name() {
+                            "edges" => sub.selection_set().collect(),
+                            "nodes" => {
+                                let participant = step.child(Value, Out);
+                                plan_object(
+                                    &ENTITIES,
+                                    sub.selection_set(),
+                                    &mut participant.then,
+                                    budget,
+                                );
+                                Vec::new()
+                            }
+                            _ => Vec::new(),
+                        };
+                        for edge in edge_fields {
+                            match edge.name() {
+                                "claim" => plan_object(
+                                    &[Label::Claim],
+                                    edge.selection_set(),
+                                    &mut step.then,
+                                    budget,
+                                ),
+                                "node" => {
+                                    let participant = step.child(Value, Out);
+                                    plan_object(
+                                        &ENTITIES,
+                                        edge.selection_set(),
+                                        &mut participant.then,
+                                        budget,
+                                    );
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                (Label::Claim, "value") => {
+                    for sub in field.selection_set() {
+                        if sub.name() == "entity" {
+                            let value = child_of(steps, Value, Out);
+                            plan_object(&Label::ALL, sub.selection_set(), &mut value.then, budget);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Gives every request its own [`RequestReads`].
+pub struct PerRequestReads {
+    graph: Graph,
+}
+
+impl PerRequestReads {
+    pub fn new(graph: Graph) -> Self {
+        Self { graph }
+    }
+}
+
+impl ExtensionFactory for PerRequestReads {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PerRequestReadsExtension(self.graph.clone()))
+    }
+}
+
+struct PerRequestReadsExtension(Graph);
+
+#[async_trait::async_trait]
+impl Extension for PerRequestReadsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let reads = RequestReads {
+            snapshot: RwLock::new(Snapshot::default()),
+            loaders: Loaders::new(self.0.clone()),
+        };
+        next.run(ctx, request.data(reads)).await
+    }
+}

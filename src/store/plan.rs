@@ -1,0 +1,192 @@
+//! Read plans: the shape of what a root field will read, handed to the store whole so that
+//! it answers in one call (on Neo4j, one Cypher query) whatever the rows and the depth.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Direction;
+use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::{NodeId, RelType};
+
+/// One hop of a plan: follow `rel` in `direction` from every node the parent step reached,
+/// then the child steps from the nodes this one reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Step {
+    pub rel: RelType,
+    pub direction: Direction,
+    pub then: Vec<Step>,
+}
+
+impl Step {
+    pub fn new(rel: RelType, direction: Direction) -> Self {
+        Self {
+            rel,
+            direction,
+            then: Vec::new(),
+        }
+    }
+
+    /// The child step for this hop, created when absent, so that fields asking for the same
+    /// hop share one step.
+    pub fn child(&mut self, rel: RelType, direction: Direction) -> &mut Step {
+        child_of(&mut self.then, rel, direction)
+    }
+}
+
+/// The step for this hop in a list of sibling steps, created when absent.
+pub fn child_of(steps: &mut Vec<Step>, rel: RelType, direction: Direction) -> &mut Step {
+    let at = match steps
+        .iter()
+        .position(|s| s.rel == rel && s.direction == direction)
+    {
+        Some(at) => at,
+        None => {
+            steps.push(Step::new(rel, direction));
+            steps.len() - 1
+        }
+    };
+    &mut steps[at]
+}
+
+/// A plan: the steps to follow from the roots.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+/// A step with its place in the plan, as stores run them: numbered in pre-order (from 1),
+/// each with the hops that lead to it from a root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlatStep {
+    pub number: usize,
+    /// The number of the parent step; 0 for the roots.
+    pub parent: usize,
+    /// The hops from a root to this step's nodes, this step's own hop last.
+    pub hops: Vec<(RelType, Direction)>,
+}
+
+impl Plan {
+    /// Every step, parents before children.
+    pub fn flatten(&self) -> Vec<FlatStep> {
+        fn walk(
+            steps: &[Step],
+            parent: usize,
+            path: &[(RelType, Direction)],
+            out: &mut Vec<FlatStep>,
+        ) {
+            for step in steps {
+                let number = out.len() + 1;
+                let mut hops = path.to_vec();
+                hops.push((step.rel, step.direction));
+                out.push(FlatStep {
+                    number,
+                    parent,
+                    hops: hops.clone(),
+                });
+                walk(&step.then, number, &hops, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.steps, 0, &[], &mut out);
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// One reached node: the step that reached it and the node it was reached from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reached {
+    pub step: usize,
+    /// The node of the parent step this one was reached from; `None` for roots.
+    pub from: Option<NodeId>,
+    pub node: NodeRecord,
+}
+
+/// What a plan reached, as the store returns it: each node with the step that reached it.
+/// A node reached by several steps or from several parents comes once per (step, parent).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subgraph {
+    pub reached: Vec<Reached>,
+}
+
+/// A subgraph read back into nodes, complete link lists and edges.
+#[derive(Clone, Debug, Default)]
+pub struct Expanded {
+    pub nodes: BTreeMap<NodeId, NodeRecord>,
+    /// For every node a step started from, the far ends of its (rel, direction) edges: the
+    /// whole list, possibly empty.
+    pub links: BTreeMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+}
+
+impl Expanded {
+    /// Reads a store's answer for `plan` from `roots` (the roots found are in the answer).
+    pub fn from_subgraph(plan: &Plan, subgraph: Subgraph) -> Self {
+        let flat = plan.flatten();
+        let mut expanded = Expanded::default();
+        // The nodes each step reached, so that every node its children start from gets a
+        // (possibly empty) link list.
+        let mut reached_by: Vec<BTreeSet<NodeId>> = vec![BTreeSet::new(); flat.len() + 1];
+        let mut far_ends: BTreeMap<(usize, NodeId), BTreeSet<NodeId>> = BTreeMap::new();
+        for reached in subgraph.reached {
+            if reached.step > flat.len() {
+                continue;
+            }
+            reached_by[reached.step].insert(reached.node.id.clone());
+            if let Some(from) = reached.from {
+                far_ends
+                    .entry((reached.step, from))
+                    .or_default()
+                    .insert(reached.node.id.clone());
+            }
+            expanded
+                .nodes
+                .entry(reached.node.id.clone())
+                .or_insert(reached.node);
+        }
+        for step in &flat {
+            let (rel, direction) = step.hops[step.hops.len() - 1];
+            for from in &reached_by[step.parent] {
+                let ends = far_ends
+                    .remove(&(step.number, from.clone()))
+                    .unwrap_or_default();
+                expanded
+                    .links
+                    .entry((from.clone(), rel, direction))
+                    .or_default()
+                    .extend(ends);
+            }
+        }
+        for ends in expanded.links.values_mut() {
+            ends.sort();
+            ends.dedup();
+        }
+        expanded
+    }
+
+    /// The edges the plan followed, for tests and for callers that want edges.
+    pub fn edges(&self) -> Vec<EdgeRecord> {
+        let mut edges: Vec<EdgeRecord> = self
+            .links
+            .iter()
+            .flat_map(|((near, rel, direction), ends)| {
+                ends.iter().map(move |far| match direction {
+                    Direction::Out => EdgeRecord {
+                        from: near.clone(),
+                        rel: *rel,
+                        to: far.clone(),
+                    },
+                    Direction::In => EdgeRecord {
+                        from: far.clone(),
+                        rel: *rel,
+                        to: near.clone(),
+                    },
+                })
+            })
+            .collect();
+        edges.sort();
+        edges.dedup();
+        edges
+    }
+}
