@@ -101,8 +101,10 @@ ORDER BY source_id, target_id",
     )
 }
 
-/// A listing as one Cypher query (one round trip): a `UNION ALL` of the count (a row whose
-/// `total` is not negative) and the page (rows with `total` -1, their order in `sort_key`).
+/// A listing as one Cypher query (one round trip): a `UNION ALL` of the count (the row whose
+/// `part` is `count`) and the page (rows whose `part` is `page`, their order in `sort_key`).
+/// The rows are told apart by a string, not by a negative number: the test server sends
+/// small negative integers over Bolt as unsigned bytes (-1 arrives as 255).
 pub struct Listing {
     pub text: String,
     pub params: Vec<(&'static str, Value)>,
@@ -133,11 +135,11 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
     let label = query.label.as_str();
     let text = format!(
         "MATCH (n:{label}) {filter}
-RETURN count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
+RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
 UNION ALL
 MATCH (n:{label}) {filter}
 WITH n ORDER BY n.sort_key, n.id SKIP $offset LIMIT $limit
-RETURN -1 AS total, n.sort_key AS sort_key, n.id AS id, properties(n) AS props"
+RETURN 'page' AS part, 0 AS total, n.sort_key AS sort_key, n.id AS id, properties(n) AS props"
     );
     params.push(("offset", json!(query.offset)));
     params.push(("limit", json!(query.limit)));

@@ -313,9 +313,13 @@ impl Store for Neo4jStore {
         let mut total = 0;
         let mut page = Vec::new();
         for row in self.rows(&text, &params).await? {
-            match row.get::<i64>("total") {
-                Ok(count) if count >= 0 => total = count as usize,
-                _ => page.push((bolt::string(&row, "sort_key")?, bolt::node(&row)?)),
+            if bolt::string(&row, "part")? == "count" {
+                let count = row
+                    .get::<i64>("total")
+                    .map_err(|e| StoreError::Internal(format!("column total: {e}")))?;
+                total = usize::try_from(count).unwrap_or_default();
+            } else {
+                page.push((bolt::string(&row, "sort_key")?, bolt::node(&row)?));
             }
         }
         // Branch order survives UNION ALL in practice, but only this sort is documented.
