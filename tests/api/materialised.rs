@@ -9,7 +9,7 @@ use kg::model::{Label, NodeId};
 use kg::store::ListQuery;
 use serde_json::{json, Value};
 
-use crate::harness::{conformance, Backend, TestApp};
+use crate::harness::{conformance, TestApp};
 
 const IMPORT_MANY: &str =
     r#"mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }"#;
