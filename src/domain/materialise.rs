@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::attributes::{attribute, PARTICIPANT};
+use super::attributes::{attribute, OCCURRED, PARTICIPANT};
 use super::provenance::status_inputs;
 use super::timeline::StatusTimeline;
 use super::{DomainError, Graph};
@@ -47,8 +47,9 @@ pub async fn timelines(graph: &Graph, claims: &[NodeId]) -> Result<Vec<NodeRecor
 }
 
 /// Claims whose evidence the batch touches: those it asserts something about, those in
-/// conflict with them, and those whose principals change because the batch links someone to
-/// an organisation (`position`, `partOf`, ...) or to an event (`participant`).
+/// conflict with them, those about an event whose occurrence it asserts something about,
+/// and those whose principals change because the batch links someone to an organisation
+/// (`position`, `partOf`, ...) or to an event (`participant`).
 async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId>, DomainError> {
     let mut affected: BTreeSet<NodeId> = BTreeSet::new();
     for edge in &batch.edges {
@@ -75,7 +76,14 @@ async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId
     );
 
     let mut served = Vec::new();
-    let mut events = Vec::new();
+    // A denial of an event's occurrence counts against every claim about the event.
+    let mut events: Vec<NodeId> = graph
+        .typed::<Claim>(&direct)
+        .await?
+        .into_values()
+        .filter(|claim| claim.attribute == OCCURRED)
+        .map(|claim| claim.subject)
+        .collect();
     for record in batch.nodes.iter().filter(|n| n.label() == Label::Claim) {
         let Ok(claim) = Claim::from_record(record) else {
             continue;

@@ -4,8 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::attributes::{attribute, PARTICIPANT};
-use super::status::{AssertionFacts, ConflictFacts, SourceFacts, StatusInputs};
+use super::attributes::{attribute, OCCURRED, PARTICIPANT};
+use super::status::{
+    AssertionFacts, ConflictFacts, PresupposedFacts, Principal, SourceFacts, StatusInputs,
+};
 use super::{DomainError, Graph};
 use crate::model::{Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, Source};
 use crate::store::Direction;
@@ -18,12 +20,25 @@ pub async fn status_inputs(
     graph: &Graph,
     claim_ids: &[NodeId],
 ) -> Result<HashMap<NodeId, StatusInputs>, DomainError> {
+    let wanted = graph.typed::<Claim>(claim_ids).await?;
+    let events: Vec<NodeId> = wanted
+        .values()
+        .filter(|c| c.subject.label() == Label::Event)
+        .map(|c| c.subject.clone())
+        .collect();
+    let about_events = graph.claims_about(&events).await?;
+    let occurrences: Vec<&Claim> = about_events
+        .iter()
+        .filter(|c| c.attribute == OCCURRED)
+        .collect();
     let conflicts = graph
         .linked(claim_ids, RelType::ConflictsWith, Direction::Out)
         .await?;
     let mut all_claims: Vec<NodeId> = claim_ids.to_vec();
     all_claims.extend(conflicts.values().flatten().cloned());
-    let claims = graph.typed::<Claim>(&all_claims).await?;
+    all_claims.extend(occurrences.iter().map(|c| c.id.clone()));
+    let mut claims = graph.typed::<Claim>(&all_claims).await?;
+    claims.extend(wanted.clone());
     let assertions_of = graph
         .linked(&all_claims, RelType::About, Direction::In)
         .await?;
@@ -37,8 +52,8 @@ pub async fn status_inputs(
             .filter_map(|id| facts.get(id).cloned())
             .collect()
     };
-    let wanted: Vec<&Claim> = claim_ids.iter().filter_map(|id| claims.get(id)).collect();
-    let principals = principals(graph, &wanted).await?;
+    let wanted: Vec<&Claim> = claim_ids.iter().filter_map(|id| wanted.get(id)).collect();
+    let principals = principals(graph, &wanted, &about_events).await?;
 
     let mut inputs = HashMap::new();
     for claim in wanted {
@@ -53,12 +68,26 @@ pub async fn status_inputs(
                 assertions: facts_of(&other.id),
             })
             .collect();
+        let presupposes = if claim.attribute == OCCURRED {
+            Vec::new()
+        } else {
+            occurrences
+                .iter()
+                .filter(|occurrence| occurrence.subject == claim.subject)
+                .map(|occurrence| PresupposedFacts {
+                    claim: occurrence.id.clone(),
+                    statement: occurrence.statement.clone(),
+                    assertions: facts_of(&occurrence.id),
+                })
+                .collect()
+        };
         inputs.insert(
             claim.id.clone(),
             StatusInputs {
                 assertions: facts_of(&claim.id),
                 principals: principals.get(&claim.id).cloned().unwrap_or_default(),
                 conflicts,
+                presupposes,
             },
         );
     }
@@ -161,20 +190,17 @@ fn is_agent(id: &NodeId) -> bool {
 
 /// The principals of each claim: its parties (the subject and value when they are people or
 /// organisations, an event's participants) and the organisations they serve, up the
-/// `position` and `partOf` links.
+/// `position` and `partOf` links, each over the days its links hold. `about_events` are
+/// the claims about the events among the claims' subjects.
 async fn principals(
     graph: &Graph,
     claims: &[&Claim],
-) -> Result<HashMap<NodeId, BTreeSet<NodeId>>, DomainError> {
-    let events: Vec<NodeId> = claims
-        .iter()
-        .filter(|c| c.subject.label() == Label::Event)
-        .map(|c| c.subject.clone())
-        .collect();
+    about_events: &[Claim],
+) -> Result<HashMap<NodeId, Vec<Principal>>, DomainError> {
     let mut participants: BTreeMap<NodeId, Vec<NodeId>> = BTreeMap::new();
-    for claim in graph.claims_about(&events).await? {
+    for claim in about_events {
         if claim.attribute == PARTICIPANT {
-            if let Some(value) = entity_value(&claim) {
+            if let Some(value) = entity_value(claim) {
                 participants
                     .entry(claim.subject.clone())
                     .or_default()
@@ -202,18 +228,58 @@ async fn principals(
         .collect();
 
     let starts: Vec<NodeId> = parties.values().flatten().cloned().collect();
-    let serves = upward_links(graph, &starts, |spec| spec.serves || spec.contained_in).await?;
-    let closed = super::conflict::containment(&serves);
+    let links = upward_claims(graph, &starts, |spec| spec.serves || spec.contained_in).await?;
     Ok(parties
         .into_iter()
         .map(|(claim, parties)| {
-            let mut principals: BTreeSet<NodeId> = parties.iter().cloned().collect();
+            let mut principals: BTreeSet<Principal> = BTreeSet::new();
             for party in &parties {
-                principals.extend(closed.get(party).cloned().unwrap_or_default());
+                principals.extend(served_by(party, &links));
             }
-            (claim, principals)
+            (claim, principals.into_iter().collect())
         })
         .collect())
+}
+
+/// A party and everyone it serves or belongs to, each over the days the whole path of links
+/// to it may hold (the intersection of the links' validity; unknown bounds stay open).
+fn served_by(party: &NodeId, links: &BTreeMap<NodeId, Vec<Claim>>) -> BTreeSet<Principal> {
+    let mut found: BTreeSet<Principal> = BTreeSet::new();
+    let mut frontier = vec![Principal::party(party.clone())];
+    for _ in 0..=MAX_HIERARCHY_DEPTH {
+        let mut next = Vec::new();
+        for principal in frontier {
+            if !found.insert(principal.clone()) {
+                continue;
+            }
+            for link in links.get(&principal.id).into_iter().flatten() {
+                let Some(above) = entity_value(link) else {
+                    continue;
+                };
+                let from = [
+                    principal.from,
+                    link.valid_from.as_ref().map(|d| d.earliest()),
+                ]
+                .into_iter()
+                .flatten()
+                .max();
+                let until = [
+                    principal.until,
+                    link.valid_to.as_ref().and_then(|d| d.latest()),
+                ]
+                .into_iter()
+                .flatten()
+                .min();
+                next.push(Principal {
+                    id: above.clone(),
+                    from,
+                    until,
+                });
+            }
+        }
+        frontier = next;
+    }
+    found
 }
 
 /// The direct upward links (by attributes the filter accepts) from these entities and
@@ -223,7 +289,24 @@ pub async fn upward_links(
     starts: &[NodeId],
     follow: impl Fn(&super::attributes::AttributeSpec) -> bool,
 ) -> Result<BTreeMap<NodeId, BTreeSet<NodeId>>, DomainError> {
-    let mut links: BTreeMap<NodeId, BTreeSet<NodeId>> = BTreeMap::new();
+    Ok(upward_claims(graph, starts, follow)
+        .await?
+        .into_iter()
+        .map(|(subject, claims)| {
+            let above = claims.iter().filter_map(entity_value).cloned().collect();
+            (subject, above)
+        })
+        .collect())
+}
+
+/// The claims that link these entities, and everything above them, upward (by attributes
+/// the filter accepts), by subject, level by level: two store calls a level.
+async fn upward_claims(
+    graph: &Graph,
+    starts: &[NodeId],
+    follow: impl Fn(&super::attributes::AttributeSpec) -> bool,
+) -> Result<BTreeMap<NodeId, Vec<Claim>>, DomainError> {
+    let mut links: BTreeMap<NodeId, Vec<Claim>> = BTreeMap::new();
     let mut seen: BTreeSet<NodeId> = starts.iter().cloned().collect();
     let mut frontier: Vec<NodeId> = seen.iter().cloned().collect();
     for _ in 0..MAX_HIERARCHY_DEPTH {
@@ -232,17 +315,14 @@ pub async fn upward_links(
         }
         let mut next = Vec::new();
         for claim in graph.claims_about(&frontier).await? {
-            let Some(value) = entity_value(&claim) else {
+            let Some(value) = entity_value(&claim).cloned() else {
                 continue;
             };
             if attribute(&claim.attribute).is_some_and(&follow) {
-                links
-                    .entry(claim.subject.clone())
-                    .or_default()
-                    .insert(value.clone());
                 if seen.insert(value.clone()) {
-                    next.push(value.clone());
+                    next.push(value);
                 }
+                links.entry(claim.subject.clone()).or_default().push(claim);
             }
         }
         frontier = next;

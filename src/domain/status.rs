@@ -1,26 +1,8 @@
 //! The derived status of a claim: one pure function over the evidence, with a documented,
 //! versioned rule that returns the inputs it used.
 //!
-//! Rule `kg-status/1`, first match wins:
-//! 1. `RETRACTED`: every asserting chain has been retracted.
-//! 2. `CONFIRMED`: confirmed on the record by a principal (a party to the claim, or an
-//!    organisation a party serves) or by a primary document, and not denied or contradicted.
-//! 3. `DENIED`: denied on the record by a principal, and at most one independent chain
-//!    asserts it.
-//! 4. `DISPUTED`: any denial or dispute, or a conflicting claim that has support.
-//! 5. `CORROBORATED`: two or more independent chains assert or confirm it.
-//! 6. `REPORTED`: one chain.
-//! 7. `UNREPORTED`: nothing counted yet (only possible with `asOf`, or after retractions of
-//!    assertions that leave no chain at all).
-//!
-//! A chain's origin is the sources an assertion cites, or the outlet itself when it cites
-//! none. Anonymous sources with the same affiliation and description are one origin. An
-//! assertion in a report that relays other reports, citing no source of its own, shares
-//! their origin: it adds no chain when a relayed report makes the same claim. Assertions
-//! whose origins overlap are one chain.
-//!
-//! `asOf`: an assertion counts from the earliest day its date allows (its own date, else its
-//! report's publication date); an undated assertion always counts.
+//! The rule's text is [`RULE_TEXT`], served by `statusRule`: the one place it is written.
+//! Each clause below names the part of it that it implements.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,18 +11,22 @@ use chrono::NaiveDate;
 use crate::model::{NodeId, ReportKind, ReportedDate, Stance};
 
 /// The version of the rule, returned with every verdict.
-pub const RULE_VERSION: &str = "kg-status/1";
+pub const RULE_VERSION: &str = "kg-status/2";
 
 /// The rule in words, as the API serves it.
 pub const RULE_TEXT: &str = "First match wins. \
 1 RETRACTED: every asserting chain has been retracted. \
-2 CONFIRMED: confirmed on the record by a principal (a party to the claim, or an organisation a party serves) or by a primary document, and not denied or contradicted. \
+2 CONFIRMED: confirmed on the record by a principal or by a primary document, and neither denied nor contradicted by a supported conflicting claim (a dispute does not block it). \
 3 DENIED: denied on the record by a principal, and at most one independent chain asserts it. \
 4 DISPUTED: any denial or dispute, or a conflicting claim that has support. \
 5 CORROBORATED: two or more independent chains assert or confirm it. \
 6 REPORTED: one chain. \
 7 UNREPORTED: no assertion counted. \
-A chain's origin is the sources an assertion cites, or the outlet when it cites none; a report that relays another shares its origin; anonymous sources with the same affiliation and description count once. \
+Principals are the claim's parties (its subject and value when people or organisations, an event's participants) and the organisations they serve or belong to, through position and partOf links, at the time of the assertion; a link with unknown dates counts. \
+A retraction withdraws its publisher's earlier assertions of the claim, whatever their stance. \
+A denial or dispute of an event's occurrence counts against every claim about the event (its participants, place, time, duration, topics). \
+A chain's origin is the sources an assertion cites, or the outlet when it cites none; a report that relays another shares its origin; anonymous sources with the same affiliation and description count once, and unaffiliated anonymous sources count once only within one outlet. \
+Every assertion is counted in exactly one chain, as a denial, as a retraction, or excluded with its reason. \
 asOf counts an assertion from the earliest day its date allows (its own date, else its report's); undated assertions always count.";
 
 /// A claim's derived status.
@@ -119,13 +105,60 @@ pub struct ConflictFacts {
     pub assertions: Vec<AssertionFacts>,
 }
 
+/// Someone whose word on the record is a party's: a party itself (always), or an
+/// organisation a party serves or belongs to, over the days that link holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Principal {
+    pub id: NodeId,
+    /// The first day the link may hold; `None` when unknown or for a party.
+    pub from: Option<NaiveDate>,
+    /// The last day the link may hold; `None` when open, unknown, or for a party.
+    pub until: Option<NaiveDate>,
+}
+
+impl Principal {
+    /// A party to the claim: a principal on any day.
+    pub fn party(id: NodeId) -> Self {
+        Self {
+            id,
+            from: None,
+            until: None,
+        }
+    }
+
+    /// Whether the link may hold on some day the assertion may have been made. An undated
+    /// assertion, or a link with unknown dates, counts.
+    fn holds_for(&self, date: Option<&ReportedDate>) -> bool {
+        let Some(date) = date else {
+            return true;
+        };
+        let starts_in_time = date
+            .latest()
+            .is_none_or(|last| self.from.is_none_or(|from| from <= last));
+        let ends_in_time = self.until.is_none_or(|until| date.earliest() <= until);
+        starts_in_time && ends_in_time
+    }
+}
+
+/// The occurrence of the event a claim is about, with its own assertions: a denial of it
+/// counts against the claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PresupposedFacts {
+    pub claim: NodeId,
+    pub statement: String,
+    pub assertions: Vec<AssertionFacts>,
+}
+
 /// Everything the rule reads about one claim.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct StatusInputs {
     pub assertions: Vec<AssertionFacts>,
-    /// Parties to the claim and the organisations they serve.
-    pub principals: BTreeSet<NodeId>,
+    /// Parties to the claim and the organisations they serve, each with when.
+    pub principals: Vec<Principal>,
     pub conflicts: Vec<ConflictFacts>,
+    /// The occurrence claims of the events the claim is about (none for an occurrence claim
+    /// itself, or a claim about no event).
+    pub presupposes: Vec<PresupposedFacts>,
 }
 
 /// One independent chain of support.
@@ -152,8 +185,13 @@ pub struct Verdict {
     pub rule: u8,
     pub summary: String,
     pub chains: Vec<Chain>,
-    /// Denying or disputing assertions counted.
+    /// Denying or disputing assertions counted, the claim's own and those of the event
+    /// occurrence it presupposes.
     pub denials: Vec<NodeId>,
+    /// Those of the denials made of the presupposed event's occurrence.
+    pub presupposition_denials: Vec<NodeId>,
+    /// Retractions counted (what each withdrew is in `excluded`).
+    pub retractions: Vec<NodeId>,
     /// Those of the denials made on the record by a principal.
     pub principal_denials: Vec<NodeId>,
     /// Conflicting claims that have support.
@@ -172,62 +210,73 @@ fn counts_as_of(assertion: &AssertionFacts, as_of: Option<NaiveDate>) -> bool {
     }
 }
 
-/// Whether the assertion speaks for a principal on the record.
-fn on_record_by_principal(assertion: &AssertionFacts, principals: &BTreeSet<NodeId>) -> bool {
+/// Whether the assertion speaks for a principal on the record, as the principals stood
+/// when it was made.
+fn on_record_by_principal(assertion: &AssertionFacts, principals: &[Principal]) -> bool {
+    let principal = |id: &NodeId| {
+        principals
+            .iter()
+            .any(|p| &p.id == id && p.holds_for(assertion.date.as_ref()))
+    };
     let named_principal_source = assertion.sources.iter().any(|source| {
         !source.anonymous
-            && (source
-                .person
-                .as_ref()
-                .is_some_and(|p| principals.contains(p))
-                || source
-                    .affiliation
-                    .as_ref()
-                    .is_some_and(|a| principals.contains(a)))
+            && (source.person.as_ref().is_some_and(principal)
+                || source.affiliation.as_ref().is_some_and(principal))
     });
     let own_statement = assertion.sources.iter().all(|source| !source.anonymous)
-        && assertion
-            .publisher
-            .as_ref()
-            .is_some_and(|p| principals.contains(p));
+        && assertion.publisher.as_ref().is_some_and(principal);
     named_principal_source || own_statement
 }
 
-/// Splits retractions off: a retraction withdraws the same publisher's (or, with no
-/// publisher, the same report's) earlier supporting assertions.
-fn retracted(assertions: &[&AssertionFacts]) -> BTreeSet<NodeId> {
-    let issuer = |a: &AssertionFacts| a.publisher.clone().unwrap_or_else(|| a.report.clone());
-    let mut withdrawn = BTreeSet::new();
+/// Who issued an assertion: its publisher, or its report when the publisher is unknown.
+fn issuer(assertion: &AssertionFacts) -> NodeId {
+    assertion
+        .publisher
+        .clone()
+        .unwrap_or_else(|| assertion.report.clone())
+}
+
+/// What each retraction withdraws: the same issuer's earlier assertions of the claim,
+/// whatever their stance, by id, with the retraction that withdrew them.
+fn retracted(assertions: &[&AssertionFacts]) -> BTreeMap<NodeId, NodeId> {
+    let mut withdrawn = BTreeMap::new();
     for retraction in assertions.iter().filter(|a| a.stance == Stance::Retracts) {
-        for supporting in assertions.iter().filter(|a| a.stance.supports()) {
-            let earlier = match (&supporting.date, &retraction.date) {
-                (Some(s), Some(r)) => s.earliest() <= r.latest().unwrap_or(s.earliest()),
+        for earlier in assertions.iter().filter(|a| a.stance != Stance::Retracts) {
+            let before = match (&earlier.date, &retraction.date) {
+                (Some(e), Some(r)) => e.earliest() <= r.latest().unwrap_or(e.earliest()),
                 _ => true,
             };
-            if issuer(supporting) == issuer(retraction) && earlier {
-                withdrawn.insert(supporting.id.clone());
+            if issuer(earlier) == issuer(retraction) && before {
+                withdrawn
+                    .entry(earlier.id.clone())
+                    .or_insert_with(|| retraction.id.clone());
             }
         }
     }
     withdrawn
 }
 
-fn source_origin(source: &SourceFacts) -> (String, String) {
+fn source_origin(source: &SourceFacts, assertion: &AssertionFacts) -> (String, String) {
     let affiliation = source.affiliation.as_ref().map(NodeId::to_string);
-    let key = if source.anonymous {
-        format!(
+    let key = match (&source.affiliation, source.anonymous, &source.person) {
+        // With nothing to tell them apart, "a person familiar with the matter" in two
+        // outlets is two people: the same words are one origin only within one outlet.
+        (None, true, _) => format!(
+            "anonymous|outlet:{}|{}",
+            issuer(assertion),
+            source.description.trim().to_lowercase()
+        ),
+        (_, true, _) => format!(
             "anonymous|{}|{}",
             affiliation.unwrap_or_default(),
             source.description.trim().to_lowercase()
-        )
-    } else if let Some(person) = &source.person {
-        format!("person|{person}")
-    } else {
-        format!(
+        ),
+        (_, false, Some(person)) => format!("person|{person}"),
+        (_, false, None) => format!(
             "named|{}|{}",
             affiliation.unwrap_or_default(),
             source.description
-        )
+        ),
     };
     let words = match &source.affiliation_name {
         Some(name) => format!("{} ({name})", source.description),
@@ -243,7 +292,13 @@ fn origins(
     reports_asserting: &BTreeSet<NodeId>,
 ) -> Option<Vec<(String, String)>> {
     if !assertion.sources.is_empty() {
-        return Some(assertion.sources.iter().map(source_origin).collect());
+        return Some(
+            assertion
+                .sources
+                .iter()
+                .map(|s| source_origin(s, assertion))
+                .collect(),
+        );
     }
     if !assertion.relays.is_empty() {
         if assertion
@@ -266,10 +321,7 @@ fn origins(
                 .collect(),
         );
     }
-    let outlet = assertion
-        .publisher
-        .clone()
-        .unwrap_or_else(|| assertion.report.clone());
+    let outlet = issuer(assertion);
     let words = assertion
         .publisher_name
         .clone()
@@ -279,11 +331,18 @@ fn origins(
 
 /// Groups supporting assertions into independent chains: assertions sharing any origin are
 /// one chain.
-fn chains(supporting: &[&AssertionFacts]) -> Vec<Chain> {
+fn chains(supporting: &[&AssertionFacts], excluded: &mut Vec<Excluded>) -> Vec<Chain> {
     let reports_asserting: BTreeSet<NodeId> = supporting.iter().map(|a| a.report.clone()).collect();
     let mut groups: Vec<(BTreeMap<String, String>, Vec<NodeId>)> = Vec::new();
     for assertion in supporting {
         let Some(origins) = origins(assertion, &reports_asserting) else {
+            excluded.push(Excluded {
+                assertion: assertion.id.clone(),
+                reason: format!(
+                    "{} relays a report that makes the same claim: it adds no chain of its own",
+                    assertion.report_title
+                ),
+            });
             continue;
         };
         let mut merged: (BTreeMap<String, String>, Vec<NodeId>) =
@@ -320,11 +379,13 @@ fn ids(assertions: &[&AssertionFacts]) -> Vec<NodeId> {
     assertions.iter().map(|a| a.id.clone()).collect()
 }
 
-/// Derives a claim's status from its evidence, counting only what was said by `as_of`.
-pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict {
-    let mut excluded = Vec::new();
-    let counted: Vec<&AssertionFacts> = inputs
-        .assertions
+/// The assertions that count by `as_of`; the others go to `excluded` with why.
+fn counted_by<'a>(
+    assertions: &'a [AssertionFacts],
+    as_of: Option<NaiveDate>,
+    excluded: &mut Vec<Excluded>,
+) -> Vec<&'a AssertionFacts> {
+    assertions
         .iter()
         .filter(|a| {
             let counts = counts_as_of(a, as_of);
@@ -340,34 +401,76 @@ pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict
             }
             counts
         })
+        .collect()
+}
+
+/// Those assertions that a retraction did not withdraw; the withdrawn go to `excluded`.
+fn unwithdrawn<'a>(
+    counted: &[&'a AssertionFacts],
+    excluded: &mut Vec<Excluded>,
+) -> Vec<&'a AssertionFacts> {
+    let withdrawn = retracted(counted);
+    counted
+        .iter()
+        .copied()
+        .filter(|a| match withdrawn.get(&a.id) {
+            Some(retraction) => {
+                excluded.push(Excluded {
+                    assertion: a.id.clone(),
+                    reason: format!("retracted by its publisher ({retraction})"),
+                });
+                false
+            }
+            None => true,
+        })
+        .collect()
+}
+
+fn is_denial(assertion: &&AssertionFacts) -> bool {
+    matches!(assertion.stance, Stance::Denies | Stance::Disputes)
+}
+
+/// Derives a claim's status from its evidence, counting only what was said by `as_of`.
+/// Every assertion of the claim ends in exactly one of: a chain, `denials`, `retractions`,
+/// `excluded`.
+pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict {
+    let mut excluded = Vec::new();
+    let counted = counted_by(&inputs.assertions, as_of, &mut excluded);
+    let all_supporting = counted.iter().filter(|a| a.stance.supports()).count();
+    let standing = unwithdrawn(&counted, &mut excluded);
+    let retractions: Vec<&AssertionFacts> = counted
+        .iter()
+        .copied()
+        .filter(|a| a.stance == Stance::Retracts)
         .collect();
-    let withdrawn = retracted(&counted);
-    for id in &withdrawn {
-        excluded.push(Excluded {
-            assertion: id.clone(),
-            reason: "retracted by its publisher".into(),
-        });
-    }
-    let all_supporting: Vec<&AssertionFacts> = counted
+    let supporting: Vec<&AssertionFacts> = standing
         .iter()
         .copied()
         .filter(|a| a.stance.supports())
         .collect();
-    let supporting: Vec<&AssertionFacts> = all_supporting
+    let own_denials: Vec<&AssertionFacts> = standing.iter().copied().filter(is_denial).collect();
+    // The presupposed event's occurrence: its standing denials count against this claim.
+    let mut presupposition_denials: Vec<&AssertionFacts> = Vec::new();
+    for presupposed in &inputs.presupposes {
+        let mut ignored = Vec::new();
+        let counted = counted_by(&presupposed.assertions, as_of, &mut ignored);
+        presupposition_denials.extend(
+            unwithdrawn(&counted, &mut ignored)
+                .into_iter()
+                .filter(is_denial),
+        );
+    }
+    let denials: Vec<&AssertionFacts> = own_denials
         .iter()
+        .chain(presupposition_denials.iter())
         .copied()
-        .filter(|a| !withdrawn.contains(&a.id))
-        .collect();
-    let denials: Vec<&AssertionFacts> = counted
-        .iter()
-        .copied()
-        .filter(|a| matches!(a.stance, Stance::Denies | Stance::Disputes))
         .collect();
     let principal_denials: Vec<&AssertionFacts> = denials
         .iter()
         .copied()
         .filter(|a| a.stance == Stance::Denies && on_record_by_principal(a, &inputs.principals))
         .collect();
+    let outright_denials = denials.iter().any(|a| a.stance == Stance::Denies);
     let confirmations: Vec<&AssertionFacts> = supporting
         .iter()
         .copied()
@@ -380,23 +483,19 @@ pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict
         .conflicts
         .iter()
         .filter(|conflict| {
-            let counted: Vec<&AssertionFacts> = conflict
-                .assertions
+            let mut ignored = Vec::new();
+            let counted = counted_by(&conflict.assertions, as_of, &mut ignored);
+            unwithdrawn(&counted, &mut ignored)
                 .iter()
-                .filter(|a| counts_as_of(a, as_of))
-                .collect();
-            let withdrawn = retracted(&counted);
-            counted
-                .iter()
-                .any(|a| a.stance.supports() && !withdrawn.contains(&a.id))
+                .any(|a| a.stance.supports())
         })
         .map(|conflict| conflict.claim.clone())
         .collect();
-    let chains = chains(&supporting);
+    let chains = chains(&supporting, &mut excluded);
 
-    let (status, rule) = if !all_supporting.is_empty() && supporting.is_empty() {
+    let (status, rule) = if all_supporting > 0 && supporting.is_empty() {
         (ClaimStatus::Retracted, 1)
-    } else if !confirmations.is_empty() && denials.is_empty() && supported_conflicts.is_empty() {
+    } else if !confirmations.is_empty() && !outright_denials && supported_conflicts.is_empty() {
         (ClaimStatus::Confirmed, 2)
     } else if !principal_denials.is_empty() && chains.len() <= 1 {
         (ClaimStatus::Denied, 3)
@@ -417,6 +516,8 @@ pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict
         summary: String::new(),
         chains,
         denials: ids(&denials),
+        presupposition_denials: ids(&presupposition_denials),
+        retractions: ids(&retractions),
         principal_denials: ids(&principal_denials),
         supported_conflicts,
         confirmations: ids(&confirmations),
@@ -427,10 +528,13 @@ pub fn derive_status(inputs: &StatusInputs, as_of: Option<NaiveDate>) -> Verdict
     verdict
 }
 
-fn describe_denials(ids: &[NodeId], inputs: &StatusInputs) -> String {
+/// Who made these assertions and when, in words: "Ministry of Foreign Affairs of Iran on
+/// 2024-11-17".
+fn describe(ids: &[NodeId], inputs: &StatusInputs) -> String {
     let described: Vec<String> = inputs
         .assertions
         .iter()
+        .chain(inputs.presupposes.iter().flat_map(|p| p.assertions.iter()))
         .filter(|a| ids.contains(&a.id))
         .map(|a| {
             let who = a
@@ -466,37 +570,67 @@ fn summarise(verdict: &Verdict, inputs: &StatusInputs) -> String {
         .filter(|c| verdict.supported_conflicts.contains(&c.claim))
         .map(|c| format!("\"{}\"", c.statement))
         .collect();
+    let own_denials: Vec<NodeId> = verdict
+        .denials
+        .iter()
+        .filter(|d| !verdict.presupposition_denials.contains(d))
+        .cloned()
+        .collect();
+    let mut against = Vec::new();
+    if !own_denials.is_empty() {
+        against.push(format!(
+            "denied or disputed by {}",
+            describe(&own_denials, inputs)
+        ));
+    }
+    if !verdict.presupposition_denials.is_empty() {
+        let events: Vec<String> = inputs
+            .presupposes
+            .iter()
+            .map(|p| format!("\"{}\"", p.statement))
+            .collect();
+        against.push(format!(
+            "it presupposes {}, which is denied or disputed by {}",
+            events.join(", "),
+            describe(&verdict.presupposition_denials, inputs)
+        ));
+    }
+    if !conflicts.is_empty() {
+        against.push(format!("conflicts with {}", conflicts.join(", ")));
+    }
+    let against = against.join("; ");
     let reason = match verdict.status {
-        ClaimStatus::Retracted => "every asserting chain has been retracted".to_string(),
-        ClaimStatus::Confirmed => format!(
+        ClaimStatus::Retracted => format!(
+            "every asserting chain has been retracted ({})",
+            describe(&verdict.retractions, inputs)
+        ),
+        ClaimStatus::Confirmed if against.is_empty() => format!(
             "confirmed on the record by a principal or a primary document ({}); {chains}",
-            describe_denials(&verdict.confirmations, inputs)
+            describe(&verdict.confirmations, inputs)
+        ),
+        ClaimStatus::Confirmed => format!(
+            "confirmed on the record by a principal or a primary document ({}), which a dispute does not undo ({against}); {chains}",
+            describe(&verdict.confirmations, inputs)
         ),
         ClaimStatus::Denied => format!(
             "denied on the record by a principal ({}); {chains}",
-            describe_denials(&verdict.principal_denials, inputs)
+            describe(&verdict.principal_denials, inputs)
         ),
-        ClaimStatus::Disputed => {
-            let mut parts = Vec::new();
-            if !verdict.denials.is_empty() {
-                parts.push(format!(
-                    "denied or disputed by {}",
-                    describe_denials(&verdict.denials, inputs)
-                ));
-            }
-            if !conflicts.is_empty() {
-                parts.push(format!("conflicts with {}", conflicts.join(", ")));
-            }
-            format!("{}; {chains}", parts.join("; "))
-        }
+        ClaimStatus::Disputed => format!("{against}; {chains}"),
         ClaimStatus::Corroborated | ClaimStatus::Reported | ClaimStatus::Unreported => chains,
+    };
+    let retractions = if verdict.retractions.is_empty() || verdict.status == ClaimStatus::Retracted
+    {
+        String::new()
+    } else {
+        format!(" (retracted: {})", describe(&verdict.retractions, inputs))
     };
     let as_of = verdict
         .as_of
         .map(|day| format!(" as of {day}"))
         .unwrap_or_default();
     format!(
-        "{}{as_of} by rule {} of {}: {reason}.",
+        "{}{as_of} by rule {} of {}: {reason}{retractions}.",
         verdict.status.as_str(),
         verdict.rule,
         verdict.rule_version

@@ -1,8 +1,9 @@
 //! A claim's status over time, derived by the pure rule and stored on the claim at import
 //! (materialised), so that reading a status costs no evidence gathering.
 //!
-//! The rule counts an assertion from the earliest day its date allows, so the status can
-//! change only on those days: the timeline is the rule's verdict just before the first of
+//! The rule counts an assertion (the claim's own, a conflicting claim's, or one about the
+//! occurrence of the event the claim presupposes) from the earliest day its date allows, so
+//! the status can change only on those days: the timeline is the rule's verdict just before the first of
 //! them, then on each of them where it changes. Its last entry is the status with every
 //! assertion counted, which is the status with no `asOf`.
 
@@ -34,6 +35,7 @@ impl StatusTimeline {
             .assertions
             .iter()
             .chain(inputs.conflicts.iter().flat_map(|c| c.assertions.iter()))
+            .chain(inputs.presupposes.iter().flat_map(|p| p.assertions.iter()))
             .filter_map(|a| a.date.as_ref().map(|d| d.earliest()))
             .collect();
         days.sort();

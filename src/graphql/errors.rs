@@ -40,7 +40,9 @@ pub fn bad_input(message: impl Into<String>, code: &'static str) -> async_graphq
     async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code))
 }
 
-/// Gives every error without a code one: validation errors (no path) get
+/// Gives every error without a code one: a value that does not fit an argument's type (an
+/// unknown enum value, say) gets `INVALID_VALUE` and the argument's `inputPath`, as the
+/// import's own checks do; other validation errors (no path) get
 /// `GRAPHQL_VALIDATION_FAILED`, others `INTERNAL_SERVER_ERROR`.
 pub struct CodeDefaults;
 
@@ -61,18 +63,39 @@ impl Extension for CodeDefaultsExtension {
                 .extensions
                 .as_ref()
                 .is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                let code = if error.path.is_empty() {
-                    code::GRAPHQL_VALIDATION_FAILED
-                } else {
-                    code::INTERNAL
-                };
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", Value::from(code));
+            if has_code {
+                continue;
+            }
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if let Some(path) = invalid_argument_path(&error.message) {
+                extensions.set("code", Value::from(INVALID_VALUE));
+                extensions.set("inputPath", Value::List(path));
+            } else if error.path.is_empty() {
+                extensions.set("code", Value::from(code::GRAPHQL_VALIDATION_FAILED));
+            } else {
+                extensions.set("code", Value::from(code::INTERNAL));
             }
         }
         response
     }
+}
+
+/// The code the import's own checks give a value of the wrong form.
+const INVALID_VALUE: &str = "INVALID_VALUE";
+
+/// The input path in async-graphql's message for a value that does not fit an argument
+/// (`Invalid value for argument "input.assertions.0.stance", enumeration type ...`), as
+/// `inputPath` segments: names as strings, list indexes as numbers. The message format is
+/// async-graphql's; `tests/api/importing.rs` pins it.
+fn invalid_argument_path(message: &str) -> Option<Vec<Value>> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (path, _) = rest.split_once('"')?;
+    Some(
+        path.split('.')
+            .map(|segment| match segment.parse::<u64>() {
+                Ok(index) => Value::from(index),
+                Err(_) => Value::from(segment),
+            })
+            .collect(),
+    )
 }

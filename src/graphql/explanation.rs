@@ -9,23 +9,24 @@ use crate::domain::status::{self, derive_status, Verdict};
 use crate::domain::timeline::StatusTimeline;
 use crate::model::{self, NodeId};
 
-/// A claim's status as derived from its evidence by rule `kg-status/1` (see `statusRule`).
+/// A claim's status, derived from its evidence by the status rule (its text, with each
+/// clause, is served by `statusRule`; each value names its clause).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::status::ClaimStatus")]
 pub enum ClaimStatus {
-    /// Every asserting chain has been retracted.
+    /// Clause 1 of the rule.
     Retracted,
-    /// Confirmed on the record by a principal or a primary document, and not contradicted.
+    /// Clause 2 of the rule.
     Confirmed,
-    /// Denied on the record by a principal, with at most one independent chain asserting it.
+    /// Clause 3 of the rule.
     Denied,
-    /// Denied or disputed, or a conflicting claim has support.
+    /// Clause 4 of the rule.
     Disputed,
-    /// Two or more independent chains assert it.
+    /// Clause 5 of the rule.
     Corroborated,
-    /// One chain asserts it.
+    /// Clause 6 of the rule.
     Reported,
-    /// Nothing asserts it (yet, as of the day asked).
+    /// Clause 7 of the rule: nothing counted (yet, as of the day asked).
     Unreported,
 }
 
@@ -106,6 +107,20 @@ impl StatusExplanation {
         assertions(ctx, &self.0.denials).await
     }
 
+    /// Those denials made of the occurrence of the event the claim is about: they count
+    /// against every claim about the event.
+    async fn presupposition_denials(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.presupposition_denials).await
+    }
+
+    /// Retractions counted; what each withdrew is in `excluded`.
+    async fn retractions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
+        assertions(ctx, &self.0.retractions).await
+    }
+
     /// Those denials made on the record by a principal of the claim.
     async fn principal_denials(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Assertion>> {
         assertions(ctx, &self.0.principal_denials).await
@@ -122,7 +137,9 @@ impl StatusExplanation {
         Ok(claims.into_iter().map(Claim).collect())
     }
 
-    /// Assertions not counted, with why (made after `asOf`, or retracted).
+    /// Assertions not counted, with why (made after `asOf`, retracted, or relaying a report
+    /// that makes the same claim). Every assertion of the claim is in exactly one chain, in
+    /// `denials`, in `retractions`, or here.
     async fn excluded(&self) -> Vec<ExcludedAssertion<'_>> {
         self.0.excluded.iter().map(ExcludedAssertion).collect()
     }

@@ -60,13 +60,15 @@ fn codes(errors: &[Value]) -> Vec<(String, String)> {
 }
 
 conformance! {
-    async fn a_second_independent_report_corroborates_a_claim(backend: Backend) {
+    async fn a_second_independent_chain_turns_a_principals_denial_into_a_dispute(backend: Backend) {
         let app = TestApp::seeded(backend).await;
-        assert_eq!(duration_status(&app).await, "REPORTED");
+        // One chain asserts the duration, and the foreign ministry, a principal, denies the
+        // meeting it presupposes.
+        assert_eq!(duration_status(&app).await, "DENIED");
         let result = app.data_with(IMPORT, json!({ "input": reuters_duration() })).await;
         assert_eq!(result["importReport"]["alreadyImported"], false);
         assert_eq!(result["importReport"]["reports"][0]["publisher"]["name"], "Reuters");
-        assert_eq!(duration_status(&app).await, "CORROBORATED");
+        assert_eq!(duration_status(&app).await, "DISPUTED");
     }
 
     async fn a_principal_confirmation_without_denial_confirms(backend: Backend) {
@@ -96,7 +98,7 @@ conformance! {
         assert_eq!(again["importReport"]["existingCount"], created);
         assert_eq!(again["importReport"]["alreadyImported"], true);
         assert_eq!(app.totals().await, totals);
-        assert_eq!(duration_status(&app).await, "CORROBORATED");
+        assert_eq!(duration_status(&app).await, "DISPUTED");
     }
 
     async fn the_same_key_with_other_content_is_refused(backend: Backend) {
@@ -165,7 +167,7 @@ conformance! {
         let errors = app.errors(IMPORT_MANY, json!({ "inputs": [reuters_duration(), bad] })).await;
         assert_eq!(codes(&errors), [("UNKNOWN_REFERENCE".into(), "inputs.1.assertions.0.claim".into())]);
         assert_eq!(app.totals().await, before);
-        assert_eq!(duration_status(&app).await, "REPORTED");
+        assert_eq!(duration_status(&app).await, "DENIED");
     }
 
     async fn a_later_report_in_a_batch_may_use_what_an_earlier_one_introduces(backend: Backend) {
@@ -192,6 +194,22 @@ conformance! {
         let errors = app
             .errors(r#"mutation { importReport(input: { title: "t", kind: NOT_A_KIND, assertions: [] }) { createdCount } }"#, json!({}))
             .await;
+        assert_eq!(codes(&errors), [("INVALID_VALUE".into(), "input.kind".into())], "{errors:#?}");
+        let errors = app.errors("{ claims(first: 1) { edges { node { nosuchfield } } } }", json!({})).await;
         assert_eq!(errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{errors:#?}");
+    }
+
+    async fn an_unknown_enum_value_in_a_variable_names_its_input_path(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let before = app.totals().await;
+        let mut report = reuters_duration();
+        report["assertions"][0]["stance"] = json!("ALLEGES");
+        let errors = app.errors(IMPORT, json!({ "input": report })).await;
+        assert_eq!(codes(&errors), [("INVALID_VALUE".into(), "input.assertions.0.stance".into())], "{errors:#?}");
+        let mut report = reuters_duration();
+        report["kind"] = json!("PODCAST");
+        let errors = app.errors(IMPORT, json!({ "input": report })).await;
+        assert_eq!(codes(&errors), [("INVALID_VALUE".into(), "input.kind".into())], "{errors:#?}");
+        assert_eq!(app.totals().await, before);
     }
 }

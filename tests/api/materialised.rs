@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 
 use kg::domain::materialise::timelines;
+use kg::domain::provenance::status_inputs;
+use kg::domain::status::derive_status;
 use kg::domain::timeline::StatusTimeline;
 use kg::model::{Label, NodeId};
 use kg::store::ListQuery;
@@ -173,6 +175,7 @@ conformance! {
             let claims = all_claims(&app).await;
             let stored = app.app.graph.records(&claims).await.unwrap();
             let derived = timelines(&app.app.graph, &claims).await.unwrap();
+            let inputs = status_inputs(&app.app.graph, &claims).await.unwrap();
             assert_eq!(derived.len(), claims.len());
             for expected in derived {
                 let stored = stored.get(&expected.id).unwrap();
@@ -180,6 +183,9 @@ conformance! {
                     .unwrap_or_else(|| panic!("{} has no stored timeline (sequence {tag})", expected.id));
                 let expected_timeline = StatusTimeline::from_props(&expected.props).unwrap();
                 assert_eq!(stored_timeline, expected_timeline, "{} after sequence {tag}", expected.id);
+                // The timeline's last entry is the verdict with everything counted.
+                let now = derive_status(&inputs[&expected.id], None);
+                assert_eq!(stored_timeline.at(None), now.status, "{}: {}", expected.id, now.summary);
                 statuses_seen.extend(expected_timeline.entries.iter().map(|(_, s)| *s));
             }
         }

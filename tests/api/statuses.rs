@@ -21,7 +21,7 @@ conformance! {
         assert_eq!(event["status"], "DISPUTED");
         let why = &event["statusExplanation"];
         assert_eq!(why["rule"], 4);
-        assert_eq!(why["ruleVersion"], "kg-status/1");
+        assert_eq!(why["ruleVersion"], kg::domain::status::RULE_VERSION);
         let origins = strings(&why["chains"], "/origin");
         assert_eq!(origins.len(), 4, "{origins:?}");
         for origin in ["a U.S. official", "two Iranian officials", "two sources familiar with the meeting", "CBS News"] {
@@ -48,34 +48,48 @@ conformance! {
         assert_eq!(earlier["events"]["edges"][0]["node"]["asOf"], "UNREPORTED");
     }
 
-    async fn conflicting_initiators_dispute_each_other_and_single_reports_stay_reported(backend: Backend) {
+    async fn conflicting_initiators_conflict_and_single_chains_about_the_denied_meeting_are_denied(backend: Backend) {
         let app = TestApp::seeded(backend).await;
         let data = app
-            .data(r#"{ claims(first: 100) { edges { node { key status statusExplanation { conflicts { key } } } } } }"#)
+            .data(r#"{ claims(first: 100) { edges { node { key status before: status(asOf: "2024-11-16")
+                statusExplanation { conflicts { key } presuppositionDenials { quote } } } } } }"#)
             .await;
-        let status_of = |key: &str| -> String {
+        let node_of = |key: &str| -> serde_json::Value {
             data["claims"]["edges"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|e| e["node"]["key"] == key)
-                .map(|e| e["node"]["status"].as_str().unwrap().to_string())
+                .map(|e| e["node"].clone())
                 .unwrap_or_else(|| panic!("no claim {key}"))
         };
-        assert_eq!(status_of("meeting-initiator-iran"), "DISPUTED");
-        assert_eq!(status_of("meeting-initiator-musk"), "DISPUTED");
-        assert_eq!(status_of("meeting-duration"), "REPORTED");
-        assert_eq!(status_of("meeting-location-ambassador-residence"), "REPORTED");
+        let status_of = |key: &str| node_of(key)["status"].as_str().unwrap().to_string();
+        // Each initiator conflicts with the other; before the denial that disputes both.
+        for (claim, other) in [("meeting-initiator-iran", "meeting-initiator-musk"), ("meeting-initiator-musk", "meeting-initiator-iran")] {
+            let node = node_of(claim);
+            assert_eq!(node["before"], "DISPUTED", "{node:#}");
+            assert_eq!(strings(&node["statusExplanation"]["conflicts"], "/key"), [other]);
+            // Then the foreign ministry, a principal, denies the meeting, and one chain
+            // asserts each initiator: denied.
+            assert_eq!(node["status"], "DENIED", "{node:#}");
+            assert_eq!(node["statusExplanation"]["presuppositionDenials"][0]["quote"], "categorically denies");
+        }
         assert_eq!(status_of("musk-birth-date"), "REPORTED");
-        assert_eq!(status_of("meeting-participant-musk"), "CORROBORATED");
+        // The denial counts against every claim about the meeting (rule kg-status/2): where
+        // several chains assert the claim it is disputed, where one does it is denied.
+        assert_eq!(status_of("meeting-participant-musk"), "DISPUTED");
+        assert_eq!(status_of("meeting-participant-iravani"), "DISPUTED");
+        assert_eq!(node_of("meeting-participant-musk")["before"], "CORROBORATED");
+        assert_eq!(status_of("meeting-duration"), "DENIED");
+        assert_eq!(status_of("meeting-location-ambassador-residence"), "DENIED");
         // The article restates CBS's date while relaying CBS: one chain, not two.
-        assert_eq!(status_of("meeting-date"), "REPORTED");
+        assert_eq!(status_of("meeting-date"), "DENIED");
     }
 
     async fn the_status_rule_is_served_with_its_version(backend: Backend) {
         let app = TestApp::seeded(backend).await;
         let data = app.data("{ statusRule { version text } }").await;
-        assert_eq!(data["statusRule"]["version"], "kg-status/1");
+        assert_eq!(data["statusRule"]["version"], kg::domain::status::RULE_VERSION);
         assert!(data["statusRule"]["text"].as_str().unwrap().contains("asOf counts an assertion"));
     }
 }
