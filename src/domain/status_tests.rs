@@ -438,7 +438,7 @@ mod partition {
                     outlet.map(|o| OUTLETS[o]),
                     &date,
                 );
-                if day.is_none() && n % 2 == 0 {
+                if day.is_none() && n.is_multiple_of(2) {
                     a.date = None;
                 }
                 a.relays = relays
