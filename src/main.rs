@@ -74,11 +74,12 @@ struct ServeArgs {
 
 impl ServeArgs {
     async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        let Some(uri) = &self.neo4j_uri else {
+        // An empty `KG_NEO4J_URI` (as a compose file or a shell leaves it) means no Neo4j.
+        let Some(uri) = self.neo4j_uri.as_deref().filter(|u| !u.trim().is_empty()) else {
             return Ok(Arc::new(SqliteStore::open(&self.data_dir)?));
         };
         let config = Neo4jConfig {
-            uri: uri.clone(),
+            uri: uri.to_string(),
             user: self.neo4j_user.clone(),
             password: self.neo4j_password.clone(),
             database: self.neo4j_database.clone(),

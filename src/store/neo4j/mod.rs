@@ -73,6 +73,13 @@ pub struct Neo4jStore {
 impl Neo4jStore {
     /// Connects, applies `schema/neo4j/` and learns how search runs on this server.
     pub async fn connect(config: &Neo4jConfig) -> Result<Self, StoreError> {
+        // The driver panics on a URI without a host; refuse it with a message instead.
+        if !is_bolt_uri(&config.uri) {
+            return Err(StoreError::Internal(format!(
+                "`{}` is not a Neo4j URI: expected bolt://host:port or neo4j://host:port",
+                config.uri
+            )));
+        }
         let mut builder = ConfigBuilder::default()
             .uri(config.uri.as_str())
             .user(config.user.as_str())
@@ -260,6 +267,18 @@ impl Neo4jStore {
     }
 }
 
+/// Whether the URI names a Bolt scheme and a host.
+fn is_bolt_uri(uri: &str) -> bool {
+    const SCHEMES: [&str; 6] = ["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"];
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    SCHEMES.contains(&scheme) && !host.is_empty()
+}
+
 /// The `host:port` of a Bolt URI (`bolt://host:port`, `neo4j+s://host`), 7687 by default.
 fn bolt_address(uri: &str) -> String {
     let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
@@ -427,7 +446,18 @@ impl Store for Neo4jStore {
 
 #[cfg(test)]
 mod tests {
-    use super::bolt_address;
+    use super::{bolt_address, is_bolt_uri};
+
+    #[test]
+    fn only_bolt_uris_with_a_host_are_taken() {
+        assert!(is_bolt_uri("bolt://127.0.0.1:7687"));
+        assert!(is_bolt_uri("neo4j+s://db.example.org"));
+        assert!(!is_bolt_uri(""));
+        assert!(!is_bolt_uri("bolt://"));
+        assert!(!is_bolt_uri("bolt://:7687"));
+        assert!(!is_bolt_uri("http://127.0.0.1:7474"));
+        assert!(!is_bolt_uri("127.0.0.1:7687"));
+    }
 
     #[test]
     fn the_watchdog_knows_where_the_server_listens() {
