@@ -83,12 +83,7 @@ impl App {
         let existing = self
             .graph
             .store()
-            .list(&ListQuery {
-                label: Label::Report,
-                equals: vec![],
-                offset: 0,
-                limit: 0,
-            })
+            .list(&ListQuery::of(Label::Report, 0))
             .await?;
         if existing.total > 0 {
             return Ok(0);

@@ -3,7 +3,11 @@
 use async_graphql::connection::{ConnectionNameType, EdgeNameType};
 use async_graphql::{Context, Enum, Interface, Object, OutputType, SimpleObject, ID};
 
-use super::connection::{linked_page, page, page_of, window, Page};
+use std::collections::HashMap;
+
+use async_graphql::connection::EmptyFields;
+
+use super::connection::{by_id, linked_page, page_of, window, Page, PageArgs};
 use super::errors::domain_error;
 use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
@@ -83,17 +87,16 @@ pub async fn claims_linked(
     entity: &NodeId,
     rel: RelType,
     attribute: Option<String>,
-    first: Option<i32>,
-    after: Option<String>,
+    args: PageArgs,
 ) -> async_graphql::Result<Page<Claim>> {
-    let window = window(first, after)?;
-    let claims: Vec<Claim> = linked_typed::<model::Claim>(ctx, entity, rel, Direction::In)
+    let window = window(args)?;
+    let claims = linked_typed::<model::Claim>(ctx, entity, rel, Direction::In)
         .await?
         .into_iter()
         .filter(|c| attribute.as_ref().is_none_or(|a| &c.attribute == a))
-        .map(Claim)
+        .map(|c| (by_id(&c.id), Claim(c), EmptyFields))
         .collect();
-    Ok(page_of(claims, window))
+    Ok(page_of(claims, &window))
 }
 
 /// What kind of body an organisation is.
@@ -197,8 +200,10 @@ macro_rules! entity_object {
                 attribute: Option<String>,
                 first: Option<i32>,
                 after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
             ) -> async_graphql::Result<Page<Claim>> {
-                claims_linked(ctx, self.node_id(), RelType::Subject, attribute, first, after).await
+                claims_linked(ctx, self.node_id(), RelType::Subject, attribute, PageArgs::new(first, after, last, before)).await
             }
 
             /// Claims whose value it is (where it is the place, the employer, the spouse...).
@@ -208,8 +213,10 @@ macro_rules! entity_object {
                 attribute: Option<String>,
                 first: Option<i32>,
                 after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
             ) -> async_graphql::Result<Page<Claim>> {
-                claims_linked(ctx, self.node_id(), RelType::Value, attribute, first, after).await
+                claims_linked(ctx, self.node_id(), RelType::Value, attribute, PageArgs::new(first, after, last, before)).await
             }
 
             $($extra)*
@@ -254,9 +261,18 @@ entity_object!(
             ctx: &Context<'_>,
             first: Option<i32>,
             after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
         ) -> async_graphql::Result<Page<Report>> {
             let published_by = (RelType::PublishedBy, Direction::In);
-            linked_page(ctx, &self.0.id, published_by, first, after, Report).await
+            linked_page(
+                ctx,
+                &self.0.id,
+                published_by,
+                PageArgs::new(first, after, last, before),
+                Report,
+            )
+            .await
         }
     }
 );
@@ -310,46 +326,46 @@ entity_object!(
             ctx: &Context<'_>,
             first: Option<i32>,
             after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
         ) -> async_graphql::Result<
             Page<Node, ParticipationEvidence, ParticipantConnectionName, ParticipantEdgeName>,
         > {
-            let window = window(first, after)?;
+            let window = window(PageArgs::new(first, after, last, before))?;
             let claims: Vec<model::Claim> =
                 linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In)
                     .await?
                     .into_iter()
                     .filter(|c| c.attribute == PARTICIPANT)
                     .collect();
-            let total = claims.len();
-            let shown: Vec<model::Claim> = claims
-                .into_iter()
-                .skip(window.offset)
-                .take(window.limit)
-                .collect();
-            let ids: Vec<NodeId> = shown
+            let ids: Vec<NodeId> = claims
                 .iter()
                 .filter_map(|c| match &c.value {
                     ClaimValue::Entity(id) => Some(id.clone()),
                     _ => None,
                 })
                 .collect();
-            let mut nodes = records(ctx, &ids).await?;
+            let nodes: HashMap<NodeId, NodeRecord> = records(ctx, &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
             let mut items = Vec::new();
-            for claim in shown {
+            for claim in claims {
                 let ClaimValue::Entity(id) = &claim.value else {
                     continue;
                 };
-                if let Some(at) = nodes.iter().position(|r| &r.id == id) {
-                    let node = Node::from_record(&nodes.swap_remove(at))?;
+                if let Some(record) = nodes.get(id) {
                     items.push((
-                        node,
+                        by_id(&claim.id),
+                        Node::from_record(record)?,
                         ParticipationEvidence {
                             claim: Claim(claim),
                         },
                     ));
                 }
             }
-            Ok(page(items, total, window))
+            Ok(page_of(items, &window))
         }
     }
 );

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
-use super::connection::{linked_page, Page};
+use super::connection::{linked_page, Page, PageArgs};
 use super::entity::{Node, Organization, Person};
 use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
@@ -100,9 +100,18 @@ impl Report {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Report>> {
         let relayed_by = (RelType::Relays, Direction::In);
-        linked_page(ctx, &self.0.id, relayed_by, first, after, Report).await
+        linked_page(
+            ctx,
+            &self.0.id,
+            relayed_by,
+            PageArgs::new(first, after, last, before),
+            Report,
+        )
+        .await
     }
 
     /// What the report asserts, confirms, denies, disputes or retracts.
@@ -111,9 +120,18 @@ impl Report {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
         let links = (RelType::MadeIn, Direction::In);
-        linked_page(ctx, &self.0.id, links, first, after, Assertion).await
+        linked_page(
+            ctx,
+            &self.0.id,
+            links,
+            PageArgs::new(first, after, last, before),
+            Assertion,
+        )
+        .await
     }
 }
 
@@ -213,9 +231,18 @@ impl Source {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
         let cited_by = (RelType::Cites, Direction::In);
-        linked_page(ctx, &self.0.id, cited_by, first, after, Assertion).await
+        linked_page(
+            ctx,
+            &self.0.id,
+            cited_by,
+            PageArgs::new(first, after, last, before),
+            Assertion,
+        )
+        .await
     }
 }
 
@@ -345,9 +372,18 @@ impl Claim {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Assertion>> {
         let links = (RelType::About, Direction::In);
-        linked_page(ctx, &self.0.id, links, first, after, Assertion).await
+        linked_page(
+            ctx,
+            &self.0.id,
+            links,
+            PageArgs::new(first, after, last, before),
+            Assertion,
+        )
+        .await
     }
 
     /// Claims on the same subject and attribute whose values cannot also be true.

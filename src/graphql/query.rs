@@ -8,7 +8,7 @@ use futures_util::Stream;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-use super::connection::{page, window, Page, MAX_PAGE_SIZE};
+use super::connection::{page, window, Page, PageArgs, MAX_PAGE_SIZE};
 use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
 use super::errors::{bad_input, code, domain_error};
 use super::ids::decode;
@@ -21,7 +21,7 @@ use crate::domain::{DomainError, Graph};
 use crate::import::{ImportFailure, Importer, PathSegment};
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, Label};
-use crate::store::ListQuery;
+use crate::store::{ListQuery, Position};
 
 /// The most reports one `importReports` call takes.
 const MAX_IMPORT_BATCH: usize = 1_000;
@@ -33,21 +33,22 @@ async fn list<T, N>(
     ctx: &Context<'_>,
     label: Label,
     equals: Vec<(&'static str, String)>,
-    first: Option<i32>,
-    after: Option<String>,
+    args: PageArgs,
     wrap: impl Fn(T) -> N,
 ) -> async_graphql::Result<Page<N>>
 where
     T: StoredNode,
     N: async_graphql::OutputType,
 {
-    let window = window(first, after)?;
+    let window = window(args)?;
     let graph = ctx.data_unchecked::<Graph>();
+    // One beyond the page, to tell whether there is more.
     let query = ListQuery {
-        label,
         equals,
-        offset: window.offset,
-        limit: window.limit,
+        after: window.after.clone(),
+        before: window.before.clone(),
+        from_end: window.from_end,
+        ..ListQuery::of(label, window.limit + 1)
     };
     let found = graph
         .store()
@@ -61,11 +62,11 @@ where
         .iter()
         .map(|record: &NodeRecord| {
             T::from_record(record)
-                .map(|node| (wrap(node), EmptyFields))
+                .map(|node| (Position::of(record), wrap(node), EmptyFields))
                 .map_err(|e| domain_error(&e.into()))
         })
         .collect::<async_graphql::Result<Vec<_>>>()?;
-    Ok(page(items, found.total, window))
+    Ok(page(items, found.total, &window))
 }
 
 /// Queries: lookups by id, search, listings, and the catalogue and rule the graph follows.
@@ -137,8 +138,17 @@ impl Query {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Person>> {
-        list(ctx, Label::Person, vec![], first, after, Person).await
+        list(
+            ctx,
+            Label::Person,
+            vec![],
+            PageArgs::new(first, after, last, before),
+            Person,
+        )
+        .await
     }
 
     /// Organisations, by name, optionally of one kind.
@@ -148,6 +158,8 @@ impl Query {
         kind: Option<OrganizationKind>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Organization>> {
         let equals = kind
             .map(|k| {
@@ -161,7 +173,14 @@ impl Query {
                 )]
             })
             .unwrap_or_default();
-        list(ctx, Label::Organization, equals, first, after, Organization).await
+        list(
+            ctx,
+            Label::Organization,
+            equals,
+            PageArgs::new(first, after, last, before),
+            Organization,
+        )
+        .await
     }
 
     /// Places, by name.
@@ -170,8 +189,17 @@ impl Query {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Place>> {
-        list(ctx, Label::Place, vec![], first, after, Place).await
+        list(
+            ctx,
+            Label::Place,
+            vec![],
+            PageArgs::new(first, after, last, before),
+            Place,
+        )
+        .await
     }
 
     /// Events, by title.
@@ -180,8 +208,17 @@ impl Query {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Event>> {
-        list(ctx, Label::Event, vec![], first, after, Event).await
+        list(
+            ctx,
+            Label::Event,
+            vec![],
+            PageArgs::new(first, after, last, before),
+            Event,
+        )
+        .await
     }
 
     /// Reports, by title.
@@ -190,8 +227,17 @@ impl Query {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Report>> {
-        list(ctx, Label::Report, vec![], first, after, Report).await
+        list(
+            ctx,
+            Label::Report,
+            vec![],
+            PageArgs::new(first, after, last, before),
+            Report,
+        )
+        .await
     }
 
     /// Claims, by statement, optionally of one attribute.
@@ -201,11 +247,20 @@ impl Query {
         attribute: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Page<Claim>> {
         let equals = attribute
             .map(|a| vec![("attribute", a)])
             .unwrap_or_default();
-        list(ctx, Label::Claim, equals, first, after, Claim).await
+        list(
+            ctx,
+            Label::Claim,
+            equals,
+            PageArgs::new(first, after, last, before),
+            Claim,
+        )
+        .await
     }
 
     /// The attributes a claim may have.

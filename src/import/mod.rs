@@ -19,7 +19,7 @@ use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;
 use crate::domain::{materialise, DomainError, Graph};
 use crate::model::{Label, NodeId};
-use crate::store::{ApplyOutcome, ListQuery, StoreError, WriteBatch};
+use crate::store::{ApplyOutcome, ListQuery, Position, StoreError, WriteBatch};
 use validate::{report_key, Checker, I};
 
 /// What an import did.
@@ -149,28 +149,29 @@ impl Importer {
     pub async fn rebuild_stale_statuses(&self) -> Result<usize, DomainError> {
         let _writing = self.writing.lock().await;
         let store = self.graph.store();
-        let count = |equals: Vec<(&'static str, String)>| ListQuery {
-            label: Label::Claim,
-            equals,
-            offset: 0,
-            limit: 0,
-        };
-        let total = store.list(&count(vec![])).await?.total;
+        let total = store.list(&ListQuery::of(Label::Claim, 0)).await?.total;
         let current = store
-            .list(&count(vec![(STATUS_RULE, RULE_VERSION.to_string())]))
+            .list(&ListQuery {
+                equals: vec![(STATUS_RULE, RULE_VERSION.to_string())],
+                ..ListQuery::of(Label::Claim, 0)
+            })
             .await?
             .total;
         if total == current {
             return Ok(0);
         }
-        for offset in (0..total).step_by(REBUILD_PAGE) {
+        let mut after = None;
+        loop {
             let page = store
                 .list(&ListQuery {
-                    offset,
-                    limit: REBUILD_PAGE,
-                    ..count(vec![])
+                    after: after.take(),
+                    ..ListQuery::of(Label::Claim, REBUILD_PAGE)
                 })
                 .await?;
+            let Some(last) = page.records.last() else {
+                break;
+            };
+            after = Some(Position::of(last));
             let ids: Vec<NodeId> = page.records.into_iter().map(|r| r.id).collect();
             let updates = materialise::timelines(&self.graph, &ids).await?;
             store

@@ -29,15 +29,52 @@ pub enum Direction {
     In,
 }
 
-/// A filtered, sorted, paged listing of one label. Sorted by name, title or statement
-/// (case-insensitive), then by id.
+/// A node's place in a listing's order: its sort key (name, title or statement, lower
+/// case), then its id. Pages start and end at one, so they stay put when nodes are added.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    pub sort_key: String,
+    pub id: String,
+}
+
+impl Position {
+    /// Where a stored node sits in its listing.
+    pub fn of(record: &NodeRecord) -> Self {
+        Self {
+            sort_key: record.sort_text(),
+            id: record.id.to_string(),
+        }
+    }
+}
+
+/// A filtered, sorted, keyset-paged listing of one label. Sorted by name, title or
+/// statement (case-insensitive), then by id.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListQuery {
     pub label: Label,
     /// Properties that must equal these strings. Names come from code, never from requests.
     pub equals: Vec<(&'static str, String)>,
-    pub offset: usize,
+    /// Only nodes after this position.
+    pub after: Option<Position>,
+    /// Only nodes before this position.
+    pub before: Option<Position>,
     pub limit: usize,
+    /// The last `limit` nodes of the window rather than the first (returned in order).
+    pub from_end: bool,
+}
+
+impl ListQuery {
+    /// The first `limit` nodes of a label.
+    pub fn of(label: Label, limit: usize) -> Self {
+        Self {
+            label,
+            equals: Vec::new(),
+            after: None,
+            before: None,
+            limit,
+            from_end: false,
+        }
+    }
 }
 
 /// One page of a listing, with the count of all matching nodes.

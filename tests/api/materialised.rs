@@ -148,12 +148,7 @@ async fn all_claims(app: &TestApp) -> Vec<NodeId> {
         .app
         .graph
         .store()
-        .list(&ListQuery {
-            label: Label::Claim,
-            equals: vec![],
-            offset: 0,
-            limit: 10_000,
-        })
+        .list(&ListQuery::of(Label::Claim, 10_000))
         .await
         .unwrap();
     page.records.into_iter().map(|r| r.id).collect()

@@ -7,7 +7,78 @@ use crate::harness::{conformance, strings, TestApp};
 const ORGS: &str = r#"query($first: Int, $after: String) { organizations(first: $first, after: $after) {
     totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { name } } } }"#;
 
+const ORGS_BACKWARD: &str = r#"query($last: Int, $before: String) { organizations(last: $last, before: $before) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor } edges { cursor node { name } } } }"#;
+
+const CLAIMS: &str = r#"query($first: Int, $after: String) { claims(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor } edges { node { key } } } }"#;
+
+/// A report introducing claims whose statements sort first ("Aaa ...") and last ("Zzz ...").
+fn claims_at_both_ends() -> Value {
+    json!({
+        "key": "both-ends", "title": "Both ends", "kind": "ARTICLE",
+        "claims": [
+            { "key": "early", "statement": "Aaa: Musk was early", "subject": "elon-musk", "attribute": "nationality", "value": { "text": "early" } },
+            { "key": "late", "statement": "Zzz: Musk was late", "subject": "elon-musk", "attribute": "nationality", "value": { "text": "late" } }
+        ],
+        "assertions": [{ "claim": "early", "stance": "ASSERTS" }, { "claim": "late", "stance": "ASSERTS" }]
+    })
+}
+
 conformance! {
+    async fn connections_page_backward_with_last_and_before(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let all = app.data_with(ORGS, json!({ "first": 100 })).await;
+        let every = strings(&all["organizations"]["edges"], "/node/name");
+        let mut seen: Vec<String> = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let page = app.data_with(ORGS_BACKWARD, json!({ "last": 6, "before": before })).await;
+            let connection = &page["organizations"];
+            assert_eq!(connection["pageInfo"]["hasNextPage"], !seen.is_empty());
+            let mut names = strings(&connection["edges"], "/node/name");
+            assert!(names.len() <= 6);
+            names.extend(seen);
+            seen = names;
+            if connection["pageInfo"]["hasPreviousPage"] == false {
+                break;
+            }
+            before = connection["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(seen, every, "backward pages put together give the list in order");
+        let errors = app.errors("{ organizations(first: 2, last: 2) { totalCount } }", json!({})).await;
+        assert_eq!(errors[0]["extensions"]["code"], "BAD_PAGINATION");
+        // Nested connections page backward too.
+        let data = app
+            .data(r#"{ events { edges { node { occurrence { all: assertions { edges { node { id } } }
+                lastTwo: assertions(last: 2) { pageInfo { hasPreviousPage } edges { node { id } } } } } } } }"#)
+            .await;
+        let occurrence = &data["events"]["edges"][0]["node"]["occurrence"];
+        let all = strings(&occurrence["all"]["edges"], "/node/id");
+        assert_eq!(strings(&occurrence["lastTwo"]["edges"], "/node/id"), all[all.len() - 2..]);
+        assert_eq!(occurrence["lastTwo"]["pageInfo"]["hasPreviousPage"], true);
+    }
+
+    async fn a_cursor_stays_put_when_an_import_lands_between_two_pages(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let first = app.data_with(CLAIMS, json!({ "first": 10 })).await;
+        let page_one = strings(&first["claims"]["edges"], "/node/key");
+        let before_import = app.data_with(CLAIMS, json!({ "first": 100 })).await;
+        let old = strings(&before_import["claims"]["edges"], "/node/key");
+        app.data_with(
+            "mutation($input: ReportInput!) { importReport(input: $input) { createdCount } }",
+            json!({ "input": claims_at_both_ends() }),
+        )
+        .await;
+        let after = first["claims"]["pageInfo"]["endCursor"].clone();
+        let next = app.data_with(CLAIMS, json!({ "first": 100, "after": after })).await;
+        let page_two = strings(&next["claims"]["edges"], "/node/key");
+        // No repeats, no gaps: the rest of the old list follows, with the later new claim.
+        let mut expected: Vec<String> = old[10..].to_vec();
+        expected.push("late".into());
+        assert_eq!(page_two, expected, "after {page_one:?}");
+    }
+
     async fn connections_page_forward_without_gaps_or_repeats(backend: Backend) {
         let app = TestApp::seeded(backend).await;
         let all = app.data_with(ORGS, json!({ "first": 100 })).await;

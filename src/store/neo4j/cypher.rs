@@ -127,21 +127,38 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
         conditions.push(format!("n.{property} = ${param}"));
         params.push((param, json!(value)));
     }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
+    let filter = |conditions: &[String]| {
+        if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        }
     };
+    let counted = filter(&conditions);
+    let mut windowed = conditions.clone();
+    for (bound, op, key, id) in [
+        (&query.after, ">", "after_key", "after_id"),
+        (&query.before, "<", "before_key", "before_id"),
+    ] {
+        if let Some(position) = bound {
+            windowed.push(format!(
+                "(n.sort_key {op} ${key} OR (n.sort_key = ${key} AND n.id {op} ${id}))"
+            ));
+            params.push((key, json!(position.sort_key)));
+            params.push((id, json!(position.id)));
+        }
+    }
+    let windowed = filter(&windowed);
+    let order = if query.from_end { "DESC" } else { "ASC" };
     let label = query.label.as_str();
     let text = format!(
-        "MATCH (n:{label}) {filter}
+        "MATCH (n:{label}) {counted}
 RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
 UNION ALL
-MATCH (n:{label}) {filter}
-WITH n ORDER BY n.sort_key, n.id SKIP $offset LIMIT $limit
+MATCH (n:{label}) {windowed}
+WITH n ORDER BY n.sort_key {order}, n.id {order} LIMIT $limit
 RETURN 'page' AS part, 0 AS total, n.sort_key AS sort_key, n.id AS id, properties(n) AS props"
     );
-    params.push(("offset", json!(query.offset)));
     params.push(("limit", json!(query.limit)));
     Ok(Listing { text, params })
 }

@@ -269,7 +269,14 @@ impl Neo4jStore {
 
 /// Whether the URI names a Bolt scheme and a host.
 fn is_bolt_uri(uri: &str) -> bool {
-    const SCHEMES: [&str; 6] = ["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"];
+    const SCHEMES: [&str; 6] = [
+        "bolt",
+        "bolt+s",
+        "bolt+ssc",
+        "neo4j",
+        "neo4j+s",
+        "neo4j+ssc",
+    ];
     let Some((scheme, rest)) = uri.split_once("://") else {
         return false;
     };

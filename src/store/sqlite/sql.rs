@@ -115,15 +115,14 @@ pub(super) fn edges(
 
 pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
     // Property names come from the code's own allow-list, values are always bound.
-    let filters: String = query
-        .equals
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| format!(" AND json_extract(props, '$.{name}') = ?{}", i + 2))
-        .collect();
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![&query.label];
-    for (_, value) in &query.equals {
+    let mut filters = String::new();
+    for (name, value) in &query.equals {
         values.push(value);
+        filters.push_str(&format!(
+            " AND json_extract(props, '$.{name}') = ?{}",
+            values.len()
+        ));
     }
     let where_clause = format!("WHERE label = ?1{filters}");
     let total: i64 = c
@@ -133,25 +132,36 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
             |row| row.get(0),
         )
         .map_err(internal)?;
-    let (limit, offset) = (query.limit as i64, query.offset as i64);
+    let mut window = String::new();
+    for (bound, op) in [(&query.after, ">"), (&query.before, "<")] {
+        if let Some(position) = bound {
+            values.push(&position.sort_key);
+            values.push(&position.id);
+            let n = values.len();
+            window.push_str(&format!(" AND (sort_key, id) {op} (?{}, ?{n})", n - 1));
+        }
+    }
+    let limit = query.limit as i64;
     values.push(&limit);
-    values.push(&offset);
-    let n = query.equals.len();
+    let order = if query.from_end { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT id, props FROM nodes {where_clause} ORDER BY sort_key, id LIMIT ?{} OFFSET ?{}",
-        n + 2,
-        n + 3
+        "SELECT id, props FROM nodes {where_clause}{window}
+         ORDER BY sort_key {order}, id {order} LIMIT ?{}",
+        values.len()
     );
     let mut statement = c.prepare_cached(&sql).map_err(internal)?;
     let rows = statement
         .query_map(values.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(internal)?;
-    let records = rows
+    let mut records: Vec<NodeRecord> = rows
         .map(|row| {
             let (id, props) = row.map_err(internal)?;
             decode(id, props)
         })
         .collect::<Result<_, _>>()?;
+    if query.from_end {
+        records.reverse();
+    }
     Ok(Page {
         records,
         total: total as usize,
