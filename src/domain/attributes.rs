@@ -195,3 +195,6 @@ pub const PARTICIPANT: &str = "participant";
 
 /// The attribute of the claim that an event happened, from which the event's status comes.
 pub const OCCURRED: &str = "occurred";
+
+/// The attribute that dates an event.
+pub const OCCURRED_ON: &str = "occurredOn";

@@ -2,14 +2,17 @@
 //! import leaves the graph, written in the import's own transaction. The rule itself stays
 //! in `status.rs`; this only decides what to re-derive.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::attributes::{attribute, OCCURRED, PARTICIPANT};
+use super::attributes::{attribute, OCCURRED, OCCURRED_ON, PARTICIPANT};
 use super::provenance::status_inputs;
-use super::timeline::StatusTimeline;
+use super::timeline::{StatusTimeline, STATUS_TIMELINE};
 use super::{DomainError, Graph};
-use crate::model::record::{NodeRecord, StoredNode};
+use serde_json::Value;
+
+use crate::model::record::derived::SORT_DATE;
+use crate::model::record::{NodeRecord, Props, StoredNode};
 use crate::model::{Claim, ClaimValue, Label, NodeId, RelType};
 use crate::store::overlay::Overlay;
 use crate::store::{Direction, WriteBatch};
@@ -32,7 +35,9 @@ pub async fn status_updates(
     timelines(&overlay, &affected).await
 }
 
-/// The status properties of these claims, derived from scratch.
+/// The status properties of these claims, derived from scratch, and of the events they
+/// date or say took place: an event carries its occurrence claim's status (so that listings
+/// filter events by status in the store) and its reported date (`sort_date`).
 pub async fn timelines(graph: &Graph, claims: &[NodeId]) -> Result<Vec<NodeRecord>, DomainError> {
     let mut updates: Vec<NodeRecord> = status_inputs(graph, claims)
         .await?
@@ -43,7 +48,64 @@ pub async fn timelines(graph: &Graph, claims: &[NodeId]) -> Result<Vec<NodeRecor
         })
         .collect();
     updates.sort_by(|a, b| a.id.cmp(&b.id));
+    let events: Vec<NodeId> = graph
+        .typed::<Claim>(claims)
+        .await?
+        .into_values()
+        .filter(|c| [OCCURRED, OCCURRED_ON].contains(&c.attribute.as_str()))
+        .map(|c| c.subject)
+        .collect();
+    updates.extend(event_updates(graph, &events, &updates).await?);
     Ok(updates)
+}
+
+/// The derived properties of these events: the status of their occurrence claim (as just
+/// derived in `claims`, else as stored) and the earliest day their `occurredOn` claims give.
+async fn event_updates(
+    graph: &Graph,
+    events: &[NodeId],
+    claims: &[NodeRecord],
+) -> Result<Vec<NodeRecord>, DomainError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let about = graph.claims_about(events).await?;
+    let occurrences: Vec<NodeId> = about
+        .iter()
+        .filter(|c| c.attribute == OCCURRED)
+        .map(|c| c.id.clone())
+        .collect();
+    let stored = graph.records(&occurrences).await?;
+    let mut updates = BTreeMap::new();
+    for claim in &about {
+        let props = updates
+            .entry(claim.subject.clone())
+            .or_insert_with(Props::new);
+        if claim.attribute == OCCURRED && !props.contains_key(STATUS_TIMELINE) {
+            let derived = claims
+                .iter()
+                .find(|r| r.id == claim.id)
+                .or_else(|| stored.get(&claim.id));
+            if let Some(timeline) = derived.and_then(|r| StatusTimeline::from_props(&r.props)) {
+                props.extend(timeline.to_props());
+            }
+        }
+        if let (OCCURRED_ON, ClaimValue::Date(date)) = (claim.attribute.as_str(), &claim.value) {
+            let day = date.earliest().to_string();
+            let earlier = props
+                .get(SORT_DATE)
+                .and_then(Value::as_str)
+                .is_none_or(|known| day.as_str() < known);
+            if earlier {
+                props.insert(SORT_DATE.into(), Value::String(day));
+            }
+        }
+    }
+    Ok(updates
+        .into_iter()
+        .filter(|(_, props)| !props.is_empty())
+        .map(|(id, props)| NodeRecord { id, props })
+        .collect())
 }
 
 /// Claims whose evidence the batch touches: those it asserts something about, those in

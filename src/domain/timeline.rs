@@ -13,12 +13,7 @@ use serde_json::{json, Value};
 use super::status::{derive_status, ClaimStatus, StatusInputs, RULE_VERSION};
 use crate::model::record::Props;
 
-/// The property holding the current status (what listings filter on).
-pub const STATUS: &str = "status";
-/// The property naming the rule version that derived the timeline.
-pub const STATUS_RULE: &str = "status_rule";
-/// The property holding the timeline: `DAY=STATUS` entries, the first with no day.
-pub const STATUS_TIMELINE: &str = "status_timeline";
+pub use crate::model::record::derived::{STATUS, STATUS_RULE, STATUS_TIMELINE};
 
 /// The status from each day on which it changes.
 #[derive(Clone, Debug, PartialEq, Eq)]

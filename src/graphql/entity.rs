@@ -15,6 +15,8 @@ use super::loaders::{linked_typed, record, records, typed};
 use super::provenance::{Assertion, Claim, Report, Source};
 use super::scalars::{Date, FuzzyDate};
 use crate::domain::attributes::{OCCURRED, PARTICIPANT};
+use crate::domain::timeline::StatusTimeline;
+use crate::model::record::derived::SORT_DATE;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, ClaimValue, Label, NodeId, RelType};
 use crate::store::Direction;
@@ -300,10 +302,30 @@ entity_object!(
             ctx: &Context<'_>,
             as_of: Option<Date>,
         ) -> async_graphql::Result<ClaimStatus> {
+            // The event carries its occurrence claim's timeline, stored at import.
+            let stored = record(ctx, &self.0.id)
+                .await?
+                .and_then(|r| StatusTimeline::from_props(&r.props))
+                .filter(StatusTimeline::is_current);
+            if let Some(timeline) = stored {
+                return Ok(timeline.at(as_of.map(|d| d.0)).into());
+            }
             Ok(match occurrence(ctx, &self.0.id).await? {
                 Some(claim) => stored_status(ctx, &claim.0.id, as_of).await?,
                 None => ClaimStatus::Unreported,
             })
+        }
+
+        /// The day the event is reported to have taken place (the earliest its `occurredOn`
+        /// claims allow), when one is.
+        async fn date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Date>> {
+            Ok(record(ctx, &self.0.id).await?.and_then(|r| {
+                r.props
+                    .get(SORT_DATE)
+                    .and_then(|v| v.as_str())
+                    .and_then(|d| d.parse().ok())
+                    .map(Date)
+            }))
         }
 
         /// Why the event has its status: the explanation of its occurrence claim.

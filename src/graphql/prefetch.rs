@@ -179,7 +179,9 @@ fn plan_object<'a>(
                 (l, "mentions") if l.is_entity() => Some((Value, In, &[Label::Claim], true)),
                 (Label::Organization, "reports") => Some((PublishedBy, In, &[Label::Report], true)),
                 (Label::Event, "occurrence") => Some((Subject, In, &[Label::Claim], false)),
-                (Label::Event, "status" | "statusExplanation") => Some((Subject, In, &[], false)),
+                // `status` reads the event's own stored timeline; the explanation derives it
+                // from the occurrence claim.
+                (Label::Event, "statusExplanation") => Some((Subject, In, &[], false)),
                 (Label::Claim, "subject") => Some((Subject, Out, &Label::ALL, false)),
                 (Label::Claim, "assertions") => Some((About, In, &[Label::Assertion], true)),
                 (Label::Claim, "conflictsWith") => {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::EmptyFields;
-use async_graphql::{Context, Object, SimpleObject, Subscription as SubscriptionRoot, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, Subscription as SubscriptionRoot, ID};
 use futures_util::Stream;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
@@ -11,17 +11,19 @@ use tokio_stream::StreamExt;
 use super::connection::{page, window, Page, PageArgs, MAX_PAGE_SIZE};
 use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
 use super::errors::{bad_input, code, domain_error};
+use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::import::{input_error, ImportResult, ReportInputObject};
 use super::prefetch::{prefetch, Selection};
 use super::provenance::{Claim, Report};
+use super::scalars::Date;
 use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
 use crate::domain::{DomainError, Graph};
 use crate::import::{ImportFailure, Importer, PathSegment};
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, Label};
-use crate::store::{ListQuery, Position};
+use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
 
 /// The most reports one `importReports` call takes.
 const MAX_IMPORT_BATCH: usize = 1_000;
@@ -29,10 +31,10 @@ const MAX_IMPORT_BATCH: usize = 1_000;
 /// Queries.
 pub struct Query;
 
+/// A page of a listing: `filter` gives the label, filters and order; `args` the window.
 async fn list<T, N>(
     ctx: &Context<'_>,
-    label: Label,
-    equals: Vec<(&'static str, String)>,
+    filter: ListQuery,
     args: PageArgs,
     wrap: impl Fn(T) -> N,
 ) -> async_graphql::Result<Page<N>>
@@ -44,11 +46,11 @@ where
     let graph = ctx.data_unchecked::<Graph>();
     // One beyond the page, to tell whether there is more.
     let query = ListQuery {
-        equals,
         after: window.after.clone(),
         before: window.before.clone(),
         from_end: window.from_end,
-        ..ListQuery::of(label, window.limit + 1)
+        limit: window.limit + 1,
+        ..filter
     };
     let found = graph
         .store()
@@ -62,7 +64,7 @@ where
         .iter()
         .map(|record: &NodeRecord| {
             T::from_record(record)
-                .map(|node| (Position::of(record), wrap(node), EmptyFields))
+                .map(|node| (Position::of(record, query.order), wrap(node), EmptyFields))
                 .map_err(|e| domain_error(&e.into()))
         })
         .collect::<async_graphql::Result<Vec<_>>>()?;
@@ -143,8 +145,7 @@ impl Query {
     ) -> async_graphql::Result<Page<Person>> {
         list(
             ctx,
-            Label::Person,
-            vec![],
+            ListQuery::of(Label::Person, 0),
             PageArgs::new(first, after, last, before),
             Person,
         )
@@ -175,8 +176,10 @@ impl Query {
             .unwrap_or_default();
         list(
             ctx,
-            Label::Organization,
-            equals,
+            ListQuery {
+                equals,
+                ..ListQuery::of(Label::Organization, 0)
+            },
             PageArgs::new(first, after, last, before),
             Organization,
         )
@@ -194,69 +197,104 @@ impl Query {
     ) -> async_graphql::Result<Page<Place>> {
         list(
             ctx,
-            Label::Place,
-            vec![],
+            ListQuery::of(Label::Place, 0),
             PageArgs::new(first, after, last, before),
             Place,
         )
         .await
     }
 
-    /// Events, by title.
+    /// Events, by title or by reported date (events with no date last), optionally only
+    /// those with a status (now, or as of a day) or dated within a range.
+    #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
         ctx: &Context<'_>,
+        status: Option<ClaimStatus>,
+        as_of: Option<Date>,
+        from: Option<Date>,
+        to: Option<Date>,
+        #[graphql(default)] order_by: EventOrder,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<Event>> {
+        let filter = ListQuery {
+            status: status_filter(status, as_of)?,
+            from: from.map(|d| d.0),
+            to: to.map(|d| d.0),
+            order: match order_by {
+                EventOrder::Title => ListOrder::Name,
+                EventOrder::Date => ListOrder::Date,
+            },
+            ..ListQuery::of(Label::Event, 0)
+        };
         list(
             ctx,
-            Label::Event,
-            vec![],
+            filter,
             PageArgs::new(first, after, last, before),
             Event,
         )
         .await
     }
 
-    /// Reports, by title.
+    /// Reports, by title or by publication date (undated reports last), optionally only those
+    /// published within a range.
+    #[allow(clippy::too_many_arguments)]
     async fn reports(
         &self,
         ctx: &Context<'_>,
+        from: Option<Date>,
+        to: Option<Date>,
+        #[graphql(default)] order_by: ReportOrder,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<Report>> {
+        let filter = ListQuery {
+            from: from.map(|d| d.0),
+            to: to.map(|d| d.0),
+            order: match order_by {
+                ReportOrder::Title => ListOrder::Name,
+                ReportOrder::Published => ListOrder::Date,
+            },
+            ..ListQuery::of(Label::Report, 0)
+        };
         list(
             ctx,
-            Label::Report,
-            vec![],
+            filter,
             PageArgs::new(first, after, last, before),
             Report,
         )
         .await
     }
 
-    /// Claims, by statement, optionally of one attribute.
+    /// Claims, by statement, optionally only those of one attribute or with a status (now,
+    /// or as of a day).
+    #[allow(clippy::too_many_arguments)]
     async fn claims(
         &self,
         ctx: &Context<'_>,
         attribute: Option<String>,
+        status: Option<ClaimStatus>,
+        as_of: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<Claim>> {
-        let equals = attribute
-            .map(|a| vec![("attribute", a)])
-            .unwrap_or_default();
+        let filter = ListQuery {
+            equals: attribute
+                .map(|a| vec![("attribute", a)])
+                .unwrap_or_default(),
+            status: status_filter(status, as_of)?,
+            ..ListQuery::of(Label::Claim, 0)
+        };
         list(
             ctx,
-            Label::Claim,
-            equals,
+            filter,
             PageArgs::new(first, after, last, before),
             Claim,
         )
@@ -298,6 +336,47 @@ impl Query {
             text: crate::domain::status::RULE_TEXT.to_string(),
         }
     }
+}
+
+/// The status filter of a listing; `asOf` alone, with no status to match, is refused.
+fn status_filter(
+    status: Option<ClaimStatus>,
+    as_of: Option<Date>,
+) -> async_graphql::Result<Option<StatusFilter>> {
+    match (status, as_of) {
+        (None, Some(_)) => Err(bad_input(
+            "`asOf` needs a `status` to match as of that day",
+            code::BAD_USER_INPUT,
+        )),
+        (None, None) => Ok(None),
+        (Some(status), as_of) => Ok(Some(StatusFilter {
+            status: crate::domain::status::ClaimStatus::from(status)
+                .as_str()
+                .to_string(),
+            as_of: as_of.map(|d| d.0),
+        })),
+    }
+}
+
+/// The orders events can be listed in.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventOrder {
+    /// By title, case-insensitive.
+    #[default]
+    Title,
+    /// By the day the event is reported to have taken place (its `occurredOn` claim's
+    /// earliest day); events with no date come last.
+    Date,
+}
+
+/// The orders reports can be listed in.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportOrder {
+    /// By title, case-insensitive.
+    #[default]
+    Title,
+    /// By publication date (its earliest day); undated reports come last.
+    Published,
 }
 
 /// An attribute of the catalogue.

@@ -18,8 +18,9 @@ pub use input::ReportInput;
 use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;
 use crate::domain::{materialise, DomainError, Graph};
-use crate::model::{Label, NodeId};
-use crate::store::{ApplyOutcome, ListQuery, Position, StoreError, WriteBatch};
+use crate::model::record::StoredNode;
+use crate::model::{Label, NodeId, Report};
+use crate::store::{ApplyOutcome, ListOrder, ListQuery, Position, StoreError, WriteBatch};
 use validate::{report_key, Checker, I};
 
 /// What an import did.
@@ -171,9 +172,34 @@ impl Importer {
             let Some(last) = page.records.last() else {
                 break;
             };
-            after = Some(Position::of(last));
+            after = Some(Position::of(last, ListOrder::Name));
             let ids: Vec<NodeId> = page.records.into_iter().map(|r| r.id).collect();
             let updates = materialise::timelines(&self.graph, &ids).await?;
+            store
+                .apply(&WriteBatch {
+                    updates,
+                    ..WriteBatch::default()
+                })
+                .await?;
+        }
+        // Reports stored before they carried their sort date get it now.
+        let mut after = None;
+        loop {
+            let page = store
+                .list(&ListQuery {
+                    after: after.take(),
+                    ..ListQuery::of(Label::Report, REBUILD_PAGE)
+                })
+                .await?;
+            let Some(last) = page.records.last() else {
+                break;
+            };
+            after = Some(Position::of(last, ListOrder::Name));
+            let mut updates = Vec::new();
+            for record in &page.records {
+                let report = Report::from_record(record)?;
+                updates.push(plan::dated(&report));
+            }
             store
                 .apply(&WriteBatch {
                     updates,

@@ -13,7 +13,8 @@ use crate::domain::attributes::attribute;
 use crate::domain::conflict::{containment, relate, Relation};
 use crate::domain::provenance::upward_links;
 use crate::domain::{DomainError, Graph};
-use crate::model::record::{EdgeRecord, StoredNode};
+use crate::model::record::derived::SORT_DATE;
+use crate::model::record::{EdgeRecord, NodeRecord, StoredNode};
 use crate::model::{
     Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, ReportedDate, Source,
 };
@@ -27,6 +28,18 @@ pub fn digest(input: &ReportInput) -> String {
 
 fn date(text: &Option<String>) -> Option<ReportedDate> {
     text.as_deref().and_then(|t| t.parse().ok())
+}
+
+/// A report's record with the day listings sort it by: the earliest its publication allows.
+pub(super) fn dated(report: &Report) -> NodeRecord {
+    let mut record = report.to_record();
+    if let Some(published) = &report.published_at {
+        record.props.insert(
+            SORT_DATE.into(),
+            Value::String(published.earliest().to_string()),
+        );
+    }
+    record
 }
 
 /// The batch for valid inputs, without conflict links yet.
@@ -57,7 +70,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
             property: "content_digest",
             value: Value::String(report.content_digest.clone()),
         });
-        batch.nodes.push(report.to_record());
+        batch.nodes.push(dated(&report));
         if let Some(publisher) = &input.publisher {
             if let Some(org) = resolver.lookup(publisher) {
                 batch

@@ -13,6 +13,21 @@ use super::{Assertion, Claim, Entity, Label, NodeId, RelType, Report, Source};
 /// A node's properties, `id` included.
 pub type Props = Map<String, Value>;
 
+/// The properties an import derives and stores beside what it was given, which listings
+/// filter and sort on. Named once here, for the domain that writes them and the stores
+/// that query them.
+pub mod derived {
+    /// A claim's (or an event's occurrence's) status with everything counted.
+    pub const STATUS: &str = "status";
+    /// The rule version that derived the status.
+    pub const STATUS_RULE: &str = "status_rule";
+    /// The status timeline: `DAY=STATUS` entries in day order, the first with no day.
+    pub const STATUS_TIMELINE: &str = "status_timeline";
+    /// The day events and reports are sorted by, `YYYY-MM-DD`: an event's reported date,
+    /// a report's publication (the earliest day each allows).
+    pub const SORT_DATE: &str = "sort_date";
+}
+
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeRecord {

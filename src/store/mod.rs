@@ -12,12 +12,13 @@ pub mod search;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use serde_json::Value;
 
 pub use counting::CountingStore;
 pub use plan::{Expanded, Plan, Step, Subgraph};
 
-use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::record::{derived, EdgeRecord, NodeRecord};
 use crate::model::{Label, NodeId, RelType};
 
 /// Which end of an edge the given ids are on.
@@ -37,23 +38,58 @@ pub struct Position {
     pub id: String,
 }
 
+/// What sorts after every date, for nodes without one.
+pub const NO_DATE: &str = "~";
+
 impl Position {
-    /// Where a stored node sits in its listing.
-    pub fn of(record: &NodeRecord) -> Self {
+    /// Where a stored node sits in a listing in this order.
+    pub fn of(record: &NodeRecord, order: ListOrder) -> Self {
+        let sort_key = match order {
+            ListOrder::Name => record.sort_text(),
+            ListOrder::Date => record
+                .props
+                .get(derived::SORT_DATE)
+                .and_then(Value::as_str)
+                .unwrap_or(NO_DATE)
+                .to_string(),
+        };
         Self {
-            sort_key: record.sort_text(),
+            sort_key,
             id: record.id.to_string(),
         }
     }
 }
 
-/// A filtered, sorted, keyset-paged listing of one label. Sorted by name, title or
-/// statement (case-insensitive), then by id.
+/// What a listing is sorted by, then by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ListOrder {
+    /// Name, title or statement, case-insensitive.
+    #[default]
+    Name,
+    /// The derived `sort_date` (events, reports); nodes without one come last.
+    Date,
+}
+
+/// A status a listed node must have (its derived `status`), or have had on a day (read
+/// from its `status_timeline`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusFilter {
+    pub status: String,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// A filtered, sorted, keyset-paged listing of one label.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListQuery {
     pub label: Label,
     /// Properties that must equal these strings. Names come from code, never from requests.
     pub equals: Vec<(&'static str, String)>,
+    pub status: Option<StatusFilter>,
+    /// Only nodes whose `sort_date` is on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only nodes whose `sort_date` is on or before this day.
+    pub to: Option<NaiveDate>,
+    pub order: ListOrder,
     /// Only nodes after this position.
     pub after: Option<Position>,
     /// Only nodes before this position.
@@ -69,6 +105,10 @@ impl ListQuery {
         Self {
             label,
             equals: Vec::new(),
+            status: None,
+            from: None,
+            to: None,
+            order: ListOrder::Name,
             after: None,
             before: None,
             limit,

@@ -5,6 +5,7 @@
 mod harness;
 
 mod crash_recovery;
+mod filters;
 mod http;
 mod importing;
 mod materialised;

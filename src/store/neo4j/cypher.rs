@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{Label, RelType};
 use crate::store::search::words;
-use crate::store::{Direction, ListQuery, Plan, StoreError};
+use crate::store::{Direction, ListOrder, ListQuery, Plan, StoreError};
 
 pub const NODES: &str = "UNWIND $ids AS id
 MATCH (n:KgNode {id: id})
@@ -127,6 +127,29 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
         conditions.push(format!("n.{property} = ${param}"));
         params.push((param, json!(value)));
     }
+    if let Some(filter) = &query.status {
+        params.push(("status", json!(filter.status)));
+        match filter.as_of {
+            None => conditions.push("n.status = $status".into()),
+            Some(day) => {
+                params.push(("as_of", json!(day.to_string())));
+                conditions.push(
+                    "split(last([e IN n.status_timeline WHERE split(e, '=')[0] <= $as_of]), '=')[1] = $status"
+                        .into(),
+                );
+            }
+        }
+    }
+    for (bound, op, name) in [(query.from, ">=", "from"), (query.to, "<=", "to")] {
+        if let Some(day) = bound {
+            conditions.push(format!("n.sort_date {op} ${name}"));
+            params.push((name, json!(day.to_string())));
+        }
+    }
+    let column = match query.order {
+        ListOrder::Name => "n.sort_key",
+        ListOrder::Date => "coalesce(n.sort_date, '~')",
+    };
     let filter = |conditions: &[String]| {
         if conditions.is_empty() {
             String::new()
@@ -142,7 +165,7 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
     ] {
         if let Some(position) = bound {
             windowed.push(format!(
-                "(n.sort_key {op} ${key} OR (n.sort_key = ${key} AND n.id {op} ${id}))"
+                "({column} {op} ${key} OR ({column} = ${key} AND n.id {op} ${id}))"
             ));
             params.push((key, json!(position.sort_key)));
             params.push((id, json!(position.id)));
@@ -156,8 +179,8 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
 RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
 UNION ALL
 MATCH (n:{label}) {windowed}
-WITH n ORDER BY n.sort_key {order}, n.id {order} LIMIT $limit
-RETURN 'page' AS part, 0 AS total, n.sort_key AS sort_key, n.id AS id, properties(n) AS props"
+WITH n ORDER BY {column} {order}, n.id {order} LIMIT $limit
+RETURN 'page' AS part, 0 AS total, {column} AS sort_key, n.id AS id, properties(n) AS props"
     );
     params.push(("limit", json!(query.limit)));
     Ok(Listing { text, params })

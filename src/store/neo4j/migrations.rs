@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         cypher: include_str!("../../../schema/neo4j/002_fulltext.cypher"),
         optional: true,
     },
+    Migration {
+        version: 3,
+        cypher: include_str!("../../../schema/neo4j/003_status_and_dates.cypher"),
+        optional: false,
+    },
 ];
 
 /// The statements of a file: `;`-terminated, `//` comments dropped.

@@ -9,11 +9,11 @@ use crate::model::{NodeId, RelType};
 use crate::store::plan::Reached;
 use crate::store::search::{self, Candidate, MAX_CANDIDATES};
 use crate::store::{
-    ApplyOutcome, Direction, ListQuery, Page, Plan, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, ListOrder, ListQuery, Page, Plan, StoreError, Subgraph, WriteBatch,
 };
 
 /// Bumped, with a migration step below, whenever the tables change.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS nodes (
@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (src, rel, dst)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst, rel, src);
+CREATE INDEX IF NOT EXISTS nodes_by_status ON nodes (label, json_extract(props, '$.status'));
+CREATE INDEX IF NOT EXISTS nodes_by_date
+    ON nodes (label, coalesce(json_extract(props, '$.sort_date'), '~'), id);
 CREATE VIRTUAL TABLE IF NOT EXISTS node_search
     USING fts5(id UNINDEXED, primary_text, secondary_text, tokenize = 'unicode61 remove_diacritics 2');
 ";
@@ -113,45 +116,77 @@ pub(super) fn edges(
     .collect()
 }
 
+/// The status a node had on a day, read from its timeline (entries in day order; the
+/// first, with no day, sorts before every day).
+const STATUS_AS_OF: &str = "(SELECT substr(j.value, instr(j.value, '=') + 1)
+    FROM json_each(nodes.props, '$.status_timeline') AS j
+    WHERE substr(j.value, 1, instr(j.value, '=') - 1) <= ?{day}
+    ORDER BY j.key DESC LIMIT 1)";
+
 pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
     // Property names come from the code's own allow-list, values are always bound.
-    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&query.label];
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(query.label.as_str())];
     let mut filters = String::new();
-    for (name, value) in &query.equals {
+    let bind = |values: &mut Vec<Box<dyn rusqlite::ToSql>>, value: Box<dyn rusqlite::ToSql>| {
         values.push(value);
-        filters.push_str(&format!(
-            " AND json_extract(props, '$.{name}') = ?{}",
-            values.len()
-        ));
+        values.len()
+    };
+    for (name, value) in &query.equals {
+        let n = bind(&mut values, Box::new(value.clone()));
+        filters.push_str(&format!(" AND json_extract(props, '$.{name}') = ?{n}"));
+    }
+    if let Some(filter) = &query.status {
+        let status = bind(&mut values, Box::new(filter.status.clone()));
+        match filter.as_of {
+            None => filters.push_str(&format!(" AND json_extract(props, '$.status') = ?{status}")),
+            Some(day) => {
+                let day = bind(&mut values, Box::new(day.to_string()));
+                filters.push_str(&format!(
+                    " AND {} = ?{status}",
+                    STATUS_AS_OF.replace("{day}", &day.to_string())
+                ));
+            }
+        }
+    }
+    for (bound, op) in [(query.from, ">="), (query.to, "<=")] {
+        if let Some(day) = bound {
+            let n = bind(&mut values, Box::new(day.to_string()));
+            filters.push_str(&format!(
+                " AND json_extract(props, '$.sort_date') {op} ?{n}"
+            ));
+        }
     }
     let where_clause = format!("WHERE label = ?1{filters}");
+    let params: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
     let total: i64 = c
         .query_row(
             &format!("SELECT count(*) FROM nodes {where_clause}"),
-            values.as_slice(),
+            params.as_slice(),
             |row| row.get(0),
         )
         .map_err(internal)?;
+    let column = match query.order {
+        ListOrder::Name => "sort_key",
+        ListOrder::Date => "coalesce(json_extract(props, '$.sort_date'), '~')",
+    };
     let mut window = String::new();
     for (bound, op) in [(&query.after, ">"), (&query.before, "<")] {
         if let Some(position) = bound {
-            values.push(&position.sort_key);
-            values.push(&position.id);
-            let n = values.len();
-            window.push_str(&format!(" AND (sort_key, id) {op} (?{}, ?{n})", n - 1));
+            let key = bind(&mut values, Box::new(position.sort_key.clone()));
+            let id = bind(&mut values, Box::new(position.id.clone()));
+            window.push_str(&format!(" AND ({column}, id) {op} (?{key}, ?{id})"));
         }
     }
-    let limit = query.limit as i64;
-    values.push(&limit);
+    let limit = bind(&mut values, Box::new(query.limit as i64));
     let order = if query.from_end { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT id, props FROM nodes {where_clause}{window}
-         ORDER BY sort_key {order}, id {order} LIMIT ?{}",
-        values.len()
+         ORDER BY {column} {order}, id {order} LIMIT ?{limit}"
     );
+    let params: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
     let mut statement = c.prepare_cached(&sql).map_err(internal)?;
     let rows = statement
-        .query_map(values.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_map(params.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(internal)?;
     let mut records: Vec<NodeRecord> = rows
         .map(|row| {
