@@ -2,6 +2,9 @@
 //! word starting with each search term), and this one function orders them, so both stores
 //! rank alike.
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
 use crate::model::NodeId;
 
 /// The most candidates a store hands over for ranking.
@@ -17,11 +20,18 @@ pub struct Candidate {
     pub secondary: String,
 }
 
-/// The words of a text, lower-cased, as every store indexes and matches them.
+/// The words of a text, lower-cased and without diacritics ("Pésti" is "pesti"), as every
+/// store indexes and matches them: SQLite's tokenizer folds diacritics too, so candidates
+/// it finds are never dropped by the ranking.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
+        .map(|word| {
+            word.nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .collect::<String>()
+                .to_lowercase()
+        })
         .collect()
 }
 
@@ -84,6 +94,22 @@ mod tests {
             primary: primary.into(),
             secondary: secondary.into(),
         }
+    }
+
+    #[test]
+    fn diacritics_are_folded_on_both_sides() {
+        assert_eq!(
+            words("Pésti Ferenc, São Paulo"),
+            ["pesti", "ferenc", "sao", "paulo"]
+        );
+        let ranked = rank("pesti", vec![candidate("p", "Pésti Ferenc", "")], 10);
+        assert_eq!(
+            ranked.len(),
+            1,
+            "a candidate the store found is not dropped"
+        );
+        let ranked = rank("Pésti", vec![candidate("p", "Pesti Ferenc", "")], 10);
+        assert_eq!(ranked.len(), 1);
     }
 
     #[test]

@@ -181,3 +181,22 @@ conformance! {
         assert_eq!(find("\"quoted\" OR * NEAR(").await, json!([]));
     }
 }
+
+conformance! {
+    async fn search_folds_diacritics_in_names_and_in_the_text_searched(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let report = json!({
+            "key": "budapest-report", "title": "A Budapest report", "kind": "ARTICLE",
+            "entities": [{ "key": "pesti-ferenc", "type": "PERSON", "name": "Pésti Ferenc" }],
+            "claims": [{ "key": "pesti-nationality", "statement": "Pésti Ferenc is Hungarian", "subject": "pesti-ferenc", "attribute": "nationality", "value": { "text": "Hungarian" } }],
+            "assertions": [{ "claim": "pesti-nationality", "stance": "ASSERTS" }]
+        });
+        app.data_with("mutation($input: ReportInput!) { importReport(input: $input) { createdCount } }", json!({ "input": report })).await;
+        for text in ["pesti", "Pésti", "PESTI ferenc"] {
+            let data = app
+                .data_with("query($t: String!) { search(text: $t) { __typename ... on Person { name } } }", json!({ "t": text }))
+                .await;
+            assert_eq!(data["search"][0]["name"], "Pésti Ferenc", "{text}: {data}");
+        }
+    }
+}
