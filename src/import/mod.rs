@@ -77,6 +77,37 @@ impl Importer {
             validate::check_shape(&mut checker, &path_of(index), input);
         }
         let _writing = self.writing.lock().await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.attempt(inputs, &path_of, checker.clone()).await {
+                Err(ImportFailure::Domain(DomainError::Store(StoreError::Stale)))
+                    if attempt < MAX_ATTEMPTS =>
+                {
+                    // Another kg process imported since this one read: read again. The
+                    // pause grows and differs per process, so that writers fall out of step.
+                    let pause = 5 * u64::from(attempt) + u64::from(std::process::id() % 7);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One try at an import: reads, derives the batch at the store's current import version,
+    /// and applies it only if no other import has committed since.
+    async fn attempt(
+        &self,
+        inputs: &[ReportInput],
+        path_of: &impl Fn(usize) -> Vec<PathSegment>,
+        mut checker: Checker,
+    ) -> Result<ImportOutcome, ImportFailure> {
+        let version = self
+            .graph
+            .store()
+            .import_version()
+            .await
+            .map_err(DomainError::from)?;
         let resolver = resolve::Resolver::load(&self.graph, inputs).await?;
         for (index, input) in inputs.iter().enumerate() {
             resolver.check(&mut checker, &path_of(index), index, input);
@@ -101,6 +132,7 @@ impl Importer {
         if !batch.nodes.is_empty() {
             plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
             batch.updates = materialise::status_updates(&self.graph, &batch).await?;
+            batch.expect_version = Some(version);
             applied = match self.graph.store().apply(&batch).await {
                 Ok(applied) => applied,
                 Err(StoreError::GuardFailed { id, .. }) => {
@@ -140,6 +172,10 @@ impl Importer {
         })
     }
 }
+
+/// How many times an import is derived again when other processes' imports keep
+/// committing between its reads and its write.
+const MAX_ATTEMPTS: u32 = 20;
 
 /// How many claims one rebuild batch re-derives.
 const REBUILD_PAGE: usize = 500;

@@ -8,6 +8,7 @@ use crate::domain::attributes::attribute;
 use crate::model::ReportedDate;
 
 /// Collects errors under a path prefix.
+#[derive(Clone)]
 pub(super) struct Checker {
     pub errors: Vec<InputError>,
 }

@@ -76,6 +76,10 @@ impl Store for CountingStore {
         self.inner.search(text, limit).await
     }
 
+    async fn import_version(&self) -> Result<u64, StoreError> {
+        self.inner.import_version().await
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         self.count();
         self.inner.apply(batch).await

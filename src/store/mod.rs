@@ -144,6 +144,10 @@ pub struct WriteBatch {
     /// properties they name: what the import derives (materialised statuses) rather than
     /// what it was given.
     pub updates: Vec<NodeRecord>,
+    /// The import version the batch was derived at (see [`Store::import_version`]). When
+    /// set, the store applies the batch only if no other import has committed since, and
+    /// bumps the version; otherwise it fails with [`StoreError::Stale`] and writes nothing.
+    pub expect_version: Option<u64>,
 }
 
 /// Which nodes of a batch were created and which already existed.
@@ -161,6 +165,10 @@ pub enum StoreError {
     /// A [`Guard`] failed; nothing was written.
     #[error("{id} already exists with another {property}")]
     GuardFailed { id: NodeId, property: &'static str },
+    /// Another import committed after this batch's reads: the batch may miss what that
+    /// import wrote. Nothing was written; derive the batch again.
+    #[error("another import committed first")]
+    Stale,
     /// The database answered with something the contract does not allow.
     #[error("the store failed: {0}")]
     Internal(String),
@@ -195,6 +203,10 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` node ids with a word starting with each word of `text`, in names,
     /// aliases, titles, statements or descriptions, ranked by [`search::rank`].
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError>;
+
+    /// How many imports with an `expect_version` have committed: read before an import
+    /// derives its batch, so that the batch is applied only if the reads are still current.
+    async fn import_version(&self) -> Result<u64, StoreError>;
 
     /// Applies a batch in one transaction: all of it or, on any error, none of it. Returns
     /// only once the batch is durable.

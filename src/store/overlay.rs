@@ -83,6 +83,10 @@ impl Store for Overlay {
         self.store.search(text, limit).await
     }
 
+    async fn import_version(&self) -> Result<u64, StoreError> {
+        self.store.import_version().await
+    }
+
     async fn apply(&self, _batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         Err(StoreError::Internal("an overlay is read-only".into()))
     }

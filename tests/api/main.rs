@@ -13,5 +13,6 @@ mod neo4j_server;
 mod pagination_and_lookup;
 mod schema_drift;
 mod seed_answers;
+mod several_writers;
 mod statuses;
 mod store_calls;

@@ -43,6 +43,20 @@ RETURN n.id AS id, n.kg_import = $import AS created",
     )
 }
 
+/// Takes the import lock (the write lock on the version node, created when absent; the
+/// unique constraint on `KgNode.id` keeps it one) and reads the version under it, so that
+/// a concurrent import waits here until this one commits and then reads the new version.
+pub const LOCK_IMPORT_VERSION: &str = "MERGE (k:KgNode {id: 'KgMeta:imports'})
+ON CREATE SET k.version = 0
+SET k.writer = $import
+RETURN k.version AS version";
+
+pub const BUMP_IMPORT_VERSION: &str = "MATCH (k:KgNode {id: 'KgMeta:imports'})
+SET k.version = k.version + 1";
+
+pub const IMPORT_VERSION: &str = "MATCH (k:KgNode {id: 'KgMeta:imports'})
+RETURN k.version AS version";
+
 /// Sets the given properties on existing nodes, overwriting those it names.
 pub const UPDATE_NODES: &str = "UNWIND $rows AS row
 MATCH (n:KgNode {id: row.id})

@@ -195,12 +195,28 @@ impl Neo4jStore {
         &self,
         batch: &WriteBatch,
         import: &str,
-    ) -> Result<Result<ApplyOutcome, NodeId>, neo4rs::Error> {
+    ) -> Result<Result<ApplyOutcome, StoreError>, neo4rs::Error> {
         let mut txn = self.graph.start_txn().await?;
         let run = |text: String, params: Vec<(&'static str, Value)>| {
             self.queries.fetch_add(1, Ordering::SeqCst);
             bolt::prepare(&text, params)
         };
+        if let Some(expected) = batch.expect_version {
+            let mut stream = txn
+                .execute(run(
+                    cypher::LOCK_IMPORT_VERSION.into(),
+                    vec![("import", json!(import))],
+                )?)
+                .await?;
+            let mut version = None;
+            while let Some(row) = stream.next(txn.handle()).await? {
+                version = row.get::<i64>("version").ok();
+            }
+            if version != i64::try_from(expected).ok() {
+                txn.rollback().await?;
+                return Ok(Err(StoreError::Stale));
+            }
+        }
         if !batch.guards.is_empty() {
             let guards: Vec<Value> = batch
                 .guards
@@ -218,9 +234,13 @@ impl Neo4jStore {
             if let Some(row) = stream.next(txn.handle()).await? {
                 let failed = row.get::<String>("id").unwrap_or_default();
                 txn.rollback().await?;
-                return Ok(Err(
-                    NodeId::parse(&failed).unwrap_or_else(|| batch.guards[0].id.clone())
-                ));
+                let id = NodeId::parse(&failed).unwrap_or_else(|| batch.guards[0].id.clone());
+                let property = batch
+                    .guards
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map_or("content_digest", |g| g.property);
+                return Ok(Err(StoreError::GuardFailed { id, property }));
             }
         }
         let mut outcome = ApplyOutcome::default();
@@ -261,6 +281,10 @@ impl Neo4jStore {
                 vec![("rows", Value::Array(rows))],
             )?)
             .await?;
+        }
+        if batch.expect_version.is_some() {
+            txn.run(run(cypher::BUMP_IMPORT_VERSION.into(), vec![])?)
+                .await?;
         }
         txn.commit().await?;
         Ok(Ok(outcome))
@@ -426,6 +450,15 @@ impl Store for Neo4jStore {
         Ok(search::rank(text, candidates, limit))
     }
 
+    async fn import_version(&self) -> Result<u64, StoreError> {
+        let rows = self.rows(cypher::IMPORT_VERSION, &[]).await?;
+        let version = rows
+            .first()
+            .and_then(|row| row.get::<i64>("version").ok())
+            .unwrap_or(0);
+        Ok(u64::try_from(version).unwrap_or(0))
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         // Marks the nodes this call creates, so that created and existing ones are told apart.
         let import = format!(
@@ -437,17 +470,7 @@ impl Store for Neo4jStore {
                 .unwrap_or_default(),
             self.imports.fetch_add(1, Ordering::SeqCst)
         );
-        match self.attempt(|| self.apply_once(batch, &import)).await? {
-            Ok(outcome) => Ok(outcome),
-            Err(id) => {
-                let property = batch
-                    .guards
-                    .iter()
-                    .find(|g| g.id == id)
-                    .map_or("content_digest", |g| g.property);
-                Err(StoreError::GuardFailed { id, property })
-            }
-        }
+        self.attempt(|| self.apply_once(batch, &import)).await?
     }
 }
 

@@ -195,6 +195,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn import_version(&self) -> Result<u64, StoreError> {
+        self.readers.read(|c| sql::import_version(c)).await
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         let batch = batch.clone();
         self.write(move |c| sql::apply(c, &batch)).await

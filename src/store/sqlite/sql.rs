@@ -33,6 +33,10 @@ CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst, rel, src);
 CREATE INDEX IF NOT EXISTS nodes_by_status ON nodes (label, json_extract(props, '$.status'));
 CREATE INDEX IF NOT EXISTS nodes_by_date
     ON nodes (label, coalesce(json_extract(props, '$.sort_date'), '~'), id);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS node_search
     USING fts5(id UNINDEXED, primary_text, secondary_text, tokenize = 'unicode61 remove_diacritics 2');
 ";
@@ -297,10 +301,32 @@ pub(super) fn search(
     Ok(search::rank(text, candidates, limit))
 }
 
+/// The import version, as stored in `meta`.
+pub(super) fn import_version(c: &Connection) -> Result<u64, StoreError> {
+    let version: Option<i64> = c
+        .query_row("SELECT value FROM meta WHERE key = 'imports'", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(internal)?;
+    Ok(version.unwrap_or(0) as u64)
+}
+
 pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(internal)?;
+    if let Some(expected) = batch.expect_version {
+        if import_version(&tx)? != expected {
+            return Err(StoreError::Stale);
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('imports', 1)
+             ON CONFLICT (key) DO UPDATE SET value = value + 1",
+            [],
+        )
+        .map_err(internal)?;
+    }
     for guard in &batch.guards {
         let existing: Option<Option<String>> = tx
             .query_row(
