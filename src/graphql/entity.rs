@@ -4,6 +4,7 @@ use async_graphql::connection::{ConnectionNameType, EdgeNameType};
 use async_graphql::{Context, Enum, Interface, Object, OutputType, SimpleObject, ID};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::connection::EmptyFields;
 
@@ -70,15 +71,14 @@ impl Node {
         records(ctx, ids)
             .await?
             .iter()
-            .map(Node::from_record)
+            .map(|r| Node::from_record(r))
             .collect()
     }
 
     pub async fn load(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<Node>> {
         record(ctx, id)
             .await?
-            .as_ref()
-            .map(Node::from_record)
+            .map(|r| Node::from_record(&r))
             .transpose()
     }
 }
@@ -367,7 +367,7 @@ entity_object!(
                     _ => None,
                 })
                 .collect();
-            let nodes: HashMap<NodeId, NodeRecord> = records(ctx, &ids)
+            let nodes: HashMap<NodeId, Arc<NodeRecord>> = records(ctx, &ids)
                 .await?
                 .into_iter()
                 .map(|r| (r.id.clone(), r))

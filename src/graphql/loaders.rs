@@ -127,21 +127,26 @@ fn group(ctx: &Context<'_>) -> String {
 }
 
 /// The nodes of these ids, in the same order; unknown ids are left out.
-pub async fn records(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<Vec<NodeRecord>> {
+pub async fn records(
+    ctx: &Context<'_>,
+    ids: &[NodeId],
+) -> async_graphql::Result<Vec<Arc<NodeRecord>>> {
     let (mut found, missing) = reads(ctx).records(ids);
     if !missing.is_empty() {
-        found.extend(
-            loaders(ctx)
-                .nodes
-                .load_many(&group(ctx), missing)
-                .await
-                .map_err(|e| domain_error(&e))?,
-        );
+        let loaded = loaders(ctx)
+            .nodes
+            .load_many(&group(ctx), missing)
+            .await
+            .map_err(|e| domain_error(&e))?;
+        found.extend(loaded.into_iter().map(|(id, r)| (id, Arc::new(r))));
     }
     Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
 }
 
-pub async fn record(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<NodeRecord>> {
+pub async fn record(
+    ctx: &Context<'_>,
+    id: &NodeId,
+) -> async_graphql::Result<Option<Arc<NodeRecord>>> {
     Ok(records(ctx, std::slice::from_ref(id))
         .await?
         .into_iter()

@@ -3,7 +3,7 @@
 //! request's [`Snapshot`] and return without awaiting anything. What no plan covers (status
 //! explanations, mutation results, subscriptions) falls back to the per-request loaders.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_graphql::extensions::{
@@ -34,8 +34,8 @@ const ENTITIES: [Label; 4] = [
 /// What one request has read ahead: nodes by id, and complete link lists.
 #[derive(Default)]
 pub struct Snapshot {
-    nodes: HashMap<NodeId, NodeRecord>,
-    links: BTreeMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+    nodes: HashMap<NodeId, Arc<NodeRecord>>,
+    links: HashMap<(NodeId, RelType, Direction), Vec<NodeId>>,
 }
 
 /// What one request owns: its snapshot and its loaders. Nothing is shared between
@@ -47,14 +47,14 @@ pub struct RequestReads {
 
 impl RequestReads {
     /// The records of these ids the snapshot holds, and the ids it does not.
-    pub fn records(&self, ids: &[NodeId]) -> (HashMap<NodeId, NodeRecord>, Vec<NodeId>) {
+    pub fn records(&self, ids: &[NodeId]) -> (HashMap<NodeId, Arc<NodeRecord>>, Vec<NodeId>) {
         let mut found = HashMap::new();
         let mut missing = Vec::new();
         if let Ok(snapshot) = self.snapshot.read() {
             for id in ids {
                 match snapshot.nodes.get(id) {
                     Some(record) => {
-                        found.insert(id.clone(), record.clone());
+                        found.insert(id.clone(), Arc::clone(record));
                     }
                     None => missing.push(id.clone()),
                 }
@@ -81,7 +81,9 @@ impl RequestReads {
     fn absorb_records(&self, records: &[NodeRecord]) {
         if let Ok(mut snapshot) = self.snapshot.write() {
             for record in records {
-                snapshot.nodes.insert(record.id.clone(), record.clone());
+                snapshot
+                    .nodes
+                    .insert(record.id.clone(), Arc::new(record.clone()));
             }
         }
     }

@@ -104,7 +104,7 @@ impl Query {
                 records
                     .iter()
                     .find(|r| &r.id == id)
-                    .map(Node::from_record)
+                    .map(|r| Node::from_record(r))
                     .transpose()
             })
             .collect()

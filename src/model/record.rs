@@ -109,7 +109,7 @@ pub trait StoredNode: Serialize + DeserializeOwned {
     }
 
     fn from_record(record: &NodeRecord) -> Result<Self, DecodeError> {
-        serde_json::from_value(Value::Object(record.props.clone())).map_err(|e| DecodeError {
+        Self::deserialize(&record.props).map_err(|e| DecodeError {
             id: record.id.to_string(),
             expected: Self::TYPE_NAME,
             reason: e.to_string(),

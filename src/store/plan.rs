@@ -1,7 +1,8 @@
 //! Read plans: the shape of what a root field will read, handed to the store whole so that
 //! it answers in one call (on Neo4j, one Cypher query) whatever the rows and the depth.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::Direction;
 use crate::model::record::{EdgeRecord, NodeRecord};
@@ -95,55 +96,60 @@ impl Plan {
     }
 }
 
-/// One reached node: the step that reached it and the node it was reached from.
+/// One node reached: the step that reached it and the node of the parent step it was
+/// reached from (`None` for the roots, step 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reached {
     pub step: usize,
-    /// The node of the parent step this one was reached from; `None` for roots.
     pub from: Option<NodeId>,
-    pub node: NodeRecord,
+    pub id: NodeId,
 }
 
-/// What a plan reached, as the store returns it: each node with the step that reached it.
-/// A node reached by several steps or from several parents comes once per (step, parent).
+/// What a plan reached, as the store returns it: every node once, and how each step
+/// reached it. A node reached by several steps or from several parents is reached once per
+/// (step, parent).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subgraph {
+    pub nodes: Vec<NodeRecord>,
     pub reached: Vec<Reached>,
 }
 
-/// A subgraph read back into nodes, complete link lists and edges.
+/// A subgraph read back into nodes and complete link lists.
 #[derive(Clone, Debug, Default)]
 pub struct Expanded {
-    pub nodes: BTreeMap<NodeId, NodeRecord>,
+    pub nodes: HashMap<NodeId, Arc<NodeRecord>>,
     /// For every node a step started from, the far ends of its (rel, direction) edges: the
     /// whole list, possibly empty.
-    pub links: BTreeMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+    pub links: HashMap<(NodeId, RelType, Direction), Vec<NodeId>>,
 }
 
 impl Expanded {
     /// Reads a store's answer for `plan` from `roots` (the roots found are in the answer).
     pub fn from_subgraph(plan: &Plan, subgraph: Subgraph) -> Self {
         let flat = plan.flatten();
-        let mut expanded = Expanded::default();
+        let mut expanded = Expanded {
+            nodes: subgraph
+                .nodes
+                .into_iter()
+                .map(|node| (node.id.clone(), Arc::new(node)))
+                .collect(),
+            links: HashMap::new(),
+        };
         // The nodes each step reached, so that every node its children start from gets a
         // (possibly empty) link list.
         let mut reached_by: Vec<BTreeSet<NodeId>> = vec![BTreeSet::new(); flat.len() + 1];
-        let mut far_ends: BTreeMap<(usize, NodeId), BTreeSet<NodeId>> = BTreeMap::new();
+        let mut far_ends: HashMap<(usize, NodeId), Vec<NodeId>> = HashMap::new();
         for reached in subgraph.reached {
-            if reached.step > flat.len() {
+            if reached.step > flat.len() || !expanded.nodes.contains_key(&reached.id) {
                 continue;
             }
-            reached_by[reached.step].insert(reached.node.id.clone());
             if let Some(from) = reached.from {
                 far_ends
                     .entry((reached.step, from))
                     .or_default()
-                    .insert(reached.node.id.clone());
+                    .push(reached.id.clone());
             }
-            expanded
-                .nodes
-                .entry(reached.node.id.clone())
-                .or_insert(reached.node);
+            reached_by[reached.step].insert(reached.id);
         }
         for step in &flat {
             let (rel, direction) = step.hops[step.hops.len() - 1];

@@ -391,25 +391,28 @@ impl Store for Neo4jStore {
         let rows = self
             .rows(&cypher::expand(plan), &[("roots", json!(roots))])
             .await?;
-        let reached = rows
-            .iter()
-            .map(|row| {
-                let step = row
-                    .get::<i64>("step")
-                    .map_err(|e| StoreError::Internal(format!("column step: {e}")))?;
-                let source = bolt::string(row, "source")?;
-                Ok(Reached {
-                    step: usize::try_from(step).unwrap_or(usize::MAX),
-                    from: if source.is_empty() {
-                        None
-                    } else {
-                        NodeId::parse(&source)
-                    },
-                    node: bolt::node(row)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Subgraph { reached })
+        let mut subgraph = Subgraph::default();
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            let step = row
+                .get::<i64>("step")
+                .map_err(|e| StoreError::Internal(format!("column step: {e}")))?;
+            let source = bolt::string(row, "source")?;
+            let id = bolt::id(row, "id")?;
+            if seen.insert(id.clone()) {
+                subgraph.nodes.push(bolt::node(row)?);
+            }
+            subgraph.reached.push(Reached {
+                step: usize::try_from(step).unwrap_or(usize::MAX),
+                from: if source.is_empty() {
+                    None
+                } else {
+                    NodeId::parse(&source)
+                },
+                id,
+            });
+        }
+        Ok(subgraph)
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

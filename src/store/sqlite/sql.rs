@@ -241,21 +241,16 @@ pub(super) fn expand(
     let mut all: Vec<NodeId> = reached.iter().flatten().map(|(_, id)| id.clone()).collect();
     all.sort();
     all.dedup();
-    let records: std::collections::HashMap<NodeId, NodeRecord> = nodes(&tx, &id_list(&all))?
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
-    let mut subgraph = Subgraph::default();
+    let mut subgraph = Subgraph {
+        nodes: nodes(&tx, &id_list(&all))?,
+        reached: Vec::new(),
+    };
     for (step, pairs) in reached.into_iter().enumerate() {
-        for (from, id) in pairs {
-            if let Some(node) = records.get(&id) {
-                subgraph.reached.push(Reached {
-                    step,
-                    from,
-                    node: node.clone(),
-                });
-            }
-        }
+        subgraph.reached.extend(
+            pairs
+                .into_iter()
+                .map(|(from, id)| Reached { step, from, id }),
+        );
     }
     Ok(subgraph)
 }
