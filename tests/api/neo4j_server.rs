@@ -79,6 +79,18 @@ fn stop_and_wait(dir: &Path) {
     arcadedb(&["stop", dir.to_str().unwrap()]);
 }
 
+/// Stops the test's own server (by the process id it recorded) when the test ends, even
+/// when an assertion fails halfway.
+struct StopOnDrop<'a>(&'a Path);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new(script())
+            .args(["stop", self.0.to_str().unwrap_or_default()])
+            .status();
+    }
+}
+
 #[tokio::test]
 async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +98,7 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
     let (bolt, http) = (arcadedb(&["free-port"]), arcadedb(&["free-port"]));
     let password = neo4j_server().password.clone();
     arcadedb(&["start", &data, &bolt, &http, "kg"]);
+    let _stop = StopOnDrop(dir.path());
     let uri = format!("bolt://127.0.0.1:{bolt}");
     let kg = KgProcess::start(
         &[],
