@@ -63,6 +63,33 @@ pub(super) fn node(row: &Row) -> Result<NodeRecord, StoreError> {
     Ok(NodeRecord { id, props })
 }
 
+/// A node a plan step reached, from its `{s, id, p}` map: the id it was reached from (none
+/// for a root) and the node, without the store's own properties.
+pub(super) fn reached(
+    mut entry: Map<String, Value>,
+) -> Result<(Option<NodeId>, NodeRecord), StoreError> {
+    let text = |entry: &Map<String, Value>, key: &str| {
+        entry
+            .get(key)
+            .and_then(Value::as_str)
+            .map(String::from)
+            .ok_or_else(|| StoreError::Internal(format!("a reached node without `{key}`")))
+    };
+    let id_text = text(&entry, "id")?;
+    let id =
+        NodeId::parse(&id_text).ok_or_else(|| StoreError::Internal(format!("bad id {id_text}")))?;
+    let from = NodeId::parse(&text(&entry, "s")?);
+    let props = match entry.remove("p") {
+        Some(Value::Object(props)) => props,
+        _ => return Err(StoreError::Internal(format!("properties of {id}"))),
+    };
+    let props: Props = props
+        .into_iter()
+        .filter(|(key, _)| !INTERNAL_PROPERTIES.contains(&key.as_str()))
+        .collect();
+    Ok((from, NodeRecord { id, props }))
+}
+
 /// Whether running the same work again may succeed: the server was unreachable, the
 /// connection broke, or Neo4j called the error transient.
 pub(super) fn retryable(error: &neo4rs::Error) -> bool {

@@ -393,24 +393,22 @@ impl Store for Neo4jStore {
             .await?;
         let mut subgraph = Subgraph::default();
         let mut seen = std::collections::HashSet::new();
+        let steps = plan.flatten().len();
         for row in &rows {
-            let step = row
-                .get::<i64>("step")
-                .map_err(|e| StoreError::Internal(format!("column step: {e}")))?;
-            let source = bolt::string(row, "source")?;
-            let id = bolt::id(row, "id")?;
-            if seen.insert(id.clone()) {
-                subgraph.nodes.push(bolt::node(row)?);
+            for step in 0..=steps {
+                let column = format!("s{step}");
+                let reached: Vec<serde_json::Map<String, Value>> = row
+                    .get(&column)
+                    .map_err(|e| StoreError::Internal(format!("column {column}: {e}")))?;
+                for entry in reached {
+                    let (from, node) = bolt::reached(entry)?;
+                    let id = node.id.clone();
+                    if seen.insert(id.clone()) {
+                        subgraph.nodes.push(node);
+                    }
+                    subgraph.reached.push(Reached { step, from, id });
+                }
             }
-            subgraph.reached.push(Reached {
-                step: usize::try_from(step).unwrap_or(usize::MAX),
-                from: if source.is_empty() {
-                    None
-                } else {
-                    NodeId::parse(&source)
-                },
-                id,
-            });
         }
         Ok(subgraph)
     }
