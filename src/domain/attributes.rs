@@ -193,6 +193,9 @@ pub fn attribute(name: &str) -> Option<&'static AttributeSpec> {
 /// Attributes whose value is a participant of an event: the parties to claims about it.
 pub const PARTICIPANT: &str = "participant";
 
+/// The attribute of a position a person holds in an organisation.
+pub const POSITION: &str = "position";
+
 /// The attribute of the claim that an event happened, from which the event's status comes.
 pub const OCCURRED: &str = "occurred";
 

@@ -12,10 +12,10 @@ use super::connection::{by_id, linked_page, page_of, window, Page, PageArgs};
 use super::errors::domain_error;
 use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
-use super::loaders::{linked_typed, record, records, typed};
+use super::loaders::{linked_claims, linked_typed, record, records, typed};
 use super::provenance::{Assertion, Claim, Report, Source};
 use super::scalars::{Date, FuzzyDate};
-use crate::domain::attributes::{OCCURRED, PARTICIPANT};
+use crate::domain::attributes::{OCCURRED, PARTICIPANT, POSITION};
 use crate::domain::timeline::StatusTimeline;
 use crate::model::record::derived::SORT_DATE;
 use crate::model::record::{NodeRecord, StoredNode};
@@ -229,11 +229,10 @@ macro_rules! entity_object {
 entity_object!(Person, "A person as the news reports them.", {
     /// Positions the person holds or held, each with its claim.
     async fn positions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Position>> {
-        let claims =
-            linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In).await?;
+        let subject_of = (RelType::Subject, Direction::In);
+        let claims = linked_claims(ctx, &self.0.id, subject_of, POSITION).await?;
         Ok(claims
             .into_iter()
-            .filter(|c| c.attribute == "position")
             .map(|c| Position {
                 title: c.qualifier.clone(),
                 valid_from: c.valid_from.as_ref().map(Into::into),
@@ -354,12 +353,8 @@ entity_object!(
             Page<Node, ParticipationEvidence, ParticipantConnectionName, ParticipantEdgeName>,
         > {
             let window = window(PageArgs::new(first, after, last, before))?;
-            let claims: Vec<model::Claim> =
-                linked_typed::<model::Claim>(ctx, &self.0.id, RelType::Subject, Direction::In)
-                    .await?
-                    .into_iter()
-                    .filter(|c| c.attribute == PARTICIPANT)
-                    .collect();
+            let subject_of = (RelType::Subject, Direction::In);
+            let claims = linked_claims(ctx, &self.0.id, subject_of, PARTICIPANT).await?;
             let ids: Vec<NodeId> = claims
                 .iter()
                 .filter_map(|c| match &c.value {
@@ -393,11 +388,9 @@ entity_object!(
 );
 
 async fn occurrence(ctx: &Context<'_>, event: &NodeId) -> async_graphql::Result<Option<Claim>> {
-    let claims = linked_typed::<model::Claim>(ctx, event, RelType::Subject, Direction::In).await?;
-    Ok(claims
-        .into_iter()
-        .find(|c| c.attribute == OCCURRED)
-        .map(Claim))
+    let subject_of = (RelType::Subject, Direction::In);
+    let claims = linked_claims(ctx, event, subject_of, OCCURRED).await?;
+    Ok(claims.into_iter().next().map(Claim))
 }
 
 /// The evidence on a participation edge.

@@ -14,9 +14,10 @@ use super::errors::domain_error;
 use crate::domain::provenance::status_inputs;
 use crate::domain::status::StatusInputs;
 use crate::domain::{DomainError, Graph};
+use crate::model;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{NodeId, RelType};
-use crate::store::Direction;
+use crate::store::{Direction, Hop};
 
 /// Nodes by id.
 pub struct NodeLoader(Graph);
@@ -172,7 +173,7 @@ pub async fn linked(
     rel: RelType,
     direction: Direction,
 ) -> async_graphql::Result<Vec<NodeId>> {
-    if let Some(read_ahead) = reads(ctx).links(id, rel, direction) {
+    if let Some(read_ahead) = reads(ctx).links(id, Hop::new(rel, direction)) {
         return Ok(read_ahead);
     }
     let key = LinkKey {
@@ -198,6 +199,26 @@ pub async fn linked_typed<T: StoredNode>(
 ) -> async_graphql::Result<Vec<T>> {
     let ids = linked(ctx, id, rel, direction).await?;
     typed(ctx, &ids).await
+}
+
+/// The claims at the other end of `id`'s `rel` edges that have this attribute: read from a
+/// plan's filtered hop when there is one, else from all the links.
+pub async fn linked_claims(
+    ctx: &Context<'_>,
+    id: &NodeId,
+    (rel, direction): (RelType, Direction),
+    attribute: &'static str,
+) -> async_graphql::Result<Vec<model::Claim>> {
+    let hop = Hop::claims_of(rel, direction, attribute);
+    let ids = match reads(ctx).links(id, hop) {
+        Some(read_ahead) => read_ahead,
+        None => linked(ctx, id, rel, direction).await?,
+    };
+    Ok(typed::<model::Claim>(ctx, &ids)
+        .await?
+        .into_iter()
+        .filter(|claim| claim.attribute == attribute)
+        .collect())
 }
 
 pub async fn status_inputs_of(

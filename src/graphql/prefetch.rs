@@ -13,11 +13,12 @@ use async_graphql::{Context, Request, SelectionField, ServerResult};
 
 use super::errors::domain_error;
 use super::loaders::Loaders;
+use crate::domain::attributes::{OCCURRED, PARTICIPANT, POSITION};
 use crate::domain::{DomainError, Graph};
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId, RelType};
 use crate::store::plan::child_of;
-use crate::store::{Direction, Expanded, Plan, Step};
+use crate::store::{Direction, Expanded, Hop, Plan, Step};
 
 /// The most selection fields one plan looks at. Fragments that spread each other can make a
 /// small query name millions of fields; past this the plan stops growing and what it left
@@ -35,7 +36,7 @@ const ENTITIES: [Label; 4] = [
 #[derive(Default)]
 pub struct Snapshot {
     nodes: HashMap<NodeId, Arc<NodeRecord>>,
-    links: HashMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+    links: HashMap<(NodeId, Hop), Vec<NodeId>>,
 }
 
 /// What one request owns: its snapshot and its loaders. Nothing is shared between
@@ -65,10 +66,10 @@ impl RequestReads {
         (found, missing)
     }
 
-    /// The far ends of `id`'s `rel` edges, when a plan read them.
-    pub fn links(&self, id: &NodeId, rel: RelType, direction: Direction) -> Option<Vec<NodeId>> {
+    /// The far ends of `id`'s links of this hop, when a plan read them.
+    pub fn links(&self, id: &NodeId, hop: Hop) -> Option<Vec<NodeId>> {
         let snapshot = self.snapshot.read().ok()?;
-        snapshot.links.get(&(id.clone(), rel, direction)).cloned()
+        snapshot.links.get(&(id.clone(), hop)).cloned()
     }
 
     fn absorb(&self, expanded: Expanded) {
@@ -176,39 +177,60 @@ fn plan_object<'a>(
         for &label in labels {
             let name = field.name();
             // (hop, what the hop reaches, whether the field is a connection)
-            let hop: Option<(RelType, Direction, &[Label], bool)> = match (label, name) {
-                (l, "claims") if l.is_entity() => Some((Subject, In, &[Label::Claim], true)),
-                (l, "mentions") if l.is_entity() => Some((Value, In, &[Label::Claim], true)),
-                (Label::Organization, "reports") => Some((PublishedBy, In, &[Label::Report], true)),
-                (Label::Event, "occurrence") => Some((Subject, In, &[Label::Claim], false)),
+            let occurrence = Hop::claims_of(Subject, In, OCCURRED);
+            let hop: Option<(Hop, &[Label], bool)> = match (label, name) {
+                (l, "claims") if l.is_entity() => {
+                    Some((Hop::new(Subject, In), &[Label::Claim], true))
+                }
+                (l, "mentions") if l.is_entity() => {
+                    Some((Hop::new(Value, In), &[Label::Claim], true))
+                }
+                (Label::Organization, "reports") => {
+                    Some((Hop::new(PublishedBy, In), &[Label::Report], true))
+                }
+                (Label::Event, "occurrence") => Some((occurrence, &[Label::Claim], false)),
                 // `status` reads the event's own stored timeline; the explanation derives it
                 // from the occurrence claim.
-                (Label::Event, "statusExplanation") => Some((Subject, In, &[], false)),
-                (Label::Claim, "subject") => Some((Subject, Out, &Label::ALL, false)),
-                (Label::Claim, "assertions") => Some((About, In, &[Label::Assertion], true)),
+                (Label::Event, "statusExplanation") => Some((occurrence, &[], false)),
+                (Label::Claim, "subject") => Some((Hop::new(Subject, Out), &Label::ALL, false)),
+                (Label::Claim, "assertions") => {
+                    Some((Hop::new(About, In), &[Label::Assertion], true))
+                }
                 (Label::Claim, "conflictsWith") => {
-                    Some((ConflictsWith, Out, &[Label::Claim], false))
+                    Some((Hop::new(ConflictsWith, Out), &[Label::Claim], false))
                 }
-                (Label::Claim, "refines") => Some((Refines, Out, &[Label::Claim], false)),
-                (Label::Claim, "refinedBy") => Some((Refines, In, &[Label::Claim], false)),
-                (Label::Assertion, "report") => Some((MadeIn, Out, &[Label::Report], false)),
-                (Label::Assertion, "claim") => Some((About, Out, &[Label::Claim], false)),
-                (Label::Assertion, "sources") => Some((Cites, Out, &[Label::Source], false)),
+                (Label::Claim, "refines") => Some((Hop::new(Refines, Out), &[Label::Claim], false)),
+                (Label::Claim, "refinedBy") => {
+                    Some((Hop::new(Refines, In), &[Label::Claim], false))
+                }
+                (Label::Assertion, "report") => {
+                    Some((Hop::new(MadeIn, Out), &[Label::Report], false))
+                }
+                (Label::Assertion, "claim") => Some((Hop::new(About, Out), &[Label::Claim], false)),
+                (Label::Assertion, "sources") => {
+                    Some((Hop::new(Cites, Out), &[Label::Source], false))
+                }
                 (Label::Report, "publisher") => {
-                    Some((PublishedBy, Out, &[Label::Organization], false))
+                    Some((Hop::new(PublishedBy, Out), &[Label::Organization], false))
                 }
-                (Label::Report, "relays") => Some((Relays, Out, &[Label::Report], false)),
-                (Label::Report, "relayedBy") => Some((Relays, In, &[Label::Report], true)),
-                (Label::Report, "assertions") => Some((MadeIn, In, &[Label::Assertion], true)),
+                (Label::Report, "relays") => Some((Hop::new(Relays, Out), &[Label::Report], false)),
+                (Label::Report, "relayedBy") => {
+                    Some((Hop::new(Relays, In), &[Label::Report], true))
+                }
+                (Label::Report, "assertions") => {
+                    Some((Hop::new(MadeIn, In), &[Label::Assertion], true))
+                }
                 (Label::Source, "affiliation") => {
-                    Some((AffiliatedWith, Out, &[Label::Organization], false))
+                    Some((Hop::new(AffiliatedWith, Out), &[Label::Organization], false))
                 }
-                (Label::Source, "person") => Some((Names, Out, &[Label::Person], false)),
-                (Label::Source, "citedBy") => Some((Cites, In, &[Label::Assertion], true)),
+                (Label::Source, "person") => Some((Hop::new(Names, Out), &[Label::Person], false)),
+                (Label::Source, "citedBy") => {
+                    Some((Hop::new(Cites, In), &[Label::Assertion], true))
+                }
                 _ => None,
             };
-            if let Some((rel, direction, reached, connection)) = hop {
-                let step = child_of(steps, rel, direction);
+            if let Some((hop, reached, connection)) = hop {
+                let step = child_of(steps, hop);
                 if connection {
                     plan_connection(reached, field, &mut step.then, budget);
                 } else {
@@ -218,7 +240,7 @@ fn plan_object<'a>(
             }
             match (label, name) {
                 (Label::Person, "positions") => {
-                    let step = child_of(steps, Subject, In);
+                    let step = child_of(steps, Hop::claims_of(Subject, In, POSITION));
                     for sub in field.selection_set() {
                         match sub.name() {
                             "claim" => plan_object(
@@ -228,7 +250,7 @@ fn plan_object<'a>(
                                 budget,
                             ),
                             "organization" => {
-                                let organization = step.child(Value, Out);
+                                let organization = step.child(Hop::new(Value, Out));
                                 plan_object(
                                     &[Label::Organization],
                                     sub.selection_set(),
@@ -241,12 +263,12 @@ fn plan_object<'a>(
                     }
                 }
                 (Label::Event, "participants") => {
-                    let step = child_of(steps, Subject, In);
+                    let step = child_of(steps, Hop::claims_of(Subject, In, PARTICIPANT));
                     for sub in field.selection_set() {
                         let edge_fields: Vec<SelectionField<'_>> = match sub.name() {
                             "edges" => sub.selection_set().collect(),
                             "nodes" => {
-                                let participant = step.child(Value, Out);
+                                let participant = step.child(Hop::new(Value, Out));
                                 plan_object(
                                     &ENTITIES,
                                     sub.selection_set(),
@@ -266,7 +288,7 @@ fn plan_object<'a>(
                                     budget,
                                 ),
                                 "node" => {
-                                    let participant = step.child(Value, Out);
+                                    let participant = step.child(Hop::new(Value, Out));
                                     plan_object(
                                         &ENTITIES,
                                         edge.selection_set(),
@@ -282,7 +304,7 @@ fn plan_object<'a>(
                 (Label::Claim, "value") => {
                     for sub in field.selection_set() {
                         if sub.name() == "entity" {
-                            let value = child_of(steps, Value, Out);
+                            let value = child_of(steps, Hop::new(Value, Out));
                             plan_object(&Label::ALL, sub.selection_set(), &mut value.then, budget);
                         }
                     }

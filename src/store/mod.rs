@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 pub use counting::CountingStore;
-pub use plan::{Expanded, Plan, Step, Subgraph};
+pub use plan::{Expanded, Hop, Plan, Step, Subgraph};
 
 use crate::model::record::{derived, EdgeRecord, NodeRecord};
 use crate::model::{Label, NodeId, RelType};

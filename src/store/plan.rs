@@ -5,43 +5,66 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::Direction;
-use crate::model::record::{EdgeRecord, NodeRecord};
+use crate::model::record::NodeRecord;
 use crate::model::{NodeId, RelType};
 
-/// One hop of a plan: follow `rel` in `direction` from every node the parent step reached,
-/// then the child steps from the nodes this one reaches.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Step {
+/// One kind of link: the edges of `rel` in `direction`, optionally only those whose far end
+/// is a claim of one attribute (an event's occurrence, its participants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hop {
     pub rel: RelType,
     pub direction: Direction,
-    pub then: Vec<Step>,
+    pub attribute: Option<&'static str>,
 }
 
-impl Step {
+impl Hop {
     pub fn new(rel: RelType, direction: Direction) -> Self {
         Self {
             rel,
             direction,
+            attribute: None,
+        }
+    }
+
+    /// Only far ends that are claims of this attribute.
+    pub fn claims_of(rel: RelType, direction: Direction, attribute: &'static str) -> Self {
+        Self {
+            rel,
+            direction,
+            attribute: Some(attribute),
+        }
+    }
+}
+
+/// One step of a plan: follow its hop from every node the parent step reached, then the
+/// child steps from the nodes this one reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub hop: Hop,
+    pub then: Vec<Step>,
+}
+
+impl Step {
+    pub fn new(hop: Hop) -> Self {
+        Self {
+            hop,
             then: Vec::new(),
         }
     }
 
     /// The child step for this hop, created when absent, so that fields asking for the same
     /// hop share one step.
-    pub fn child(&mut self, rel: RelType, direction: Direction) -> &mut Step {
-        child_of(&mut self.then, rel, direction)
+    pub fn child(&mut self, hop: Hop) -> &mut Step {
+        child_of(&mut self.then, hop)
     }
 }
 
 /// The step for this hop in a list of sibling steps, created when absent.
-pub fn child_of(steps: &mut Vec<Step>, rel: RelType, direction: Direction) -> &mut Step {
-    let at = match steps
-        .iter()
-        .position(|s| s.rel == rel && s.direction == direction)
-    {
+pub fn child_of(steps: &mut Vec<Step>, hop: Hop) -> &mut Step {
+    let at = match steps.iter().position(|s| s.hop == hop) {
         Some(at) => at,
         None => {
-            steps.push(Step::new(rel, direction));
+            steps.push(Step::new(hop));
             steps.len() - 1
         }
     };
@@ -55,39 +78,31 @@ pub struct Plan {
 }
 
 /// A step with its place in the plan, as stores run them: numbered in pre-order (from 1),
-/// each with the hops that lead to it from a root.
+/// each from the nodes its parent step reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlatStep {
     pub number: usize,
     /// The number of the parent step; 0 for the roots.
     pub parent: usize,
-    /// The hops from a root to this step's nodes, this step's own hop last.
-    pub hops: Vec<(RelType, Direction)>,
+    pub hop: Hop,
 }
 
 impl Plan {
     /// Every step, parents before children.
     pub fn flatten(&self) -> Vec<FlatStep> {
-        fn walk(
-            steps: &[Step],
-            parent: usize,
-            path: &[(RelType, Direction)],
-            out: &mut Vec<FlatStep>,
-        ) {
+        fn walk(steps: &[Step], parent: usize, out: &mut Vec<FlatStep>) {
             for step in steps {
                 let number = out.len() + 1;
-                let mut hops = path.to_vec();
-                hops.push((step.rel, step.direction));
                 out.push(FlatStep {
                     number,
                     parent,
-                    hops: hops.clone(),
+                    hop: step.hop,
                 });
-                walk(&step.then, number, &hops, out);
+                walk(&step.then, number, out);
             }
         }
         let mut out = Vec::new();
-        walk(&self.steps, 0, &[], &mut out);
+        walk(&self.steps, 0, &mut out);
         out
     }
 
@@ -118,9 +133,9 @@ pub struct Subgraph {
 #[derive(Clone, Debug, Default)]
 pub struct Expanded {
     pub nodes: HashMap<NodeId, Arc<NodeRecord>>,
-    /// For every node a step started from, the far ends of its (rel, direction) edges: the
-    /// whole list, possibly empty.
-    pub links: HashMap<(NodeId, RelType, Direction), Vec<NodeId>>,
+    /// For every node a step started from, the far ends of its links of the step's hop:
+    /// the whole list, possibly empty.
+    pub links: HashMap<(NodeId, Hop), Vec<NodeId>>,
 }
 
 impl Expanded {
@@ -152,14 +167,13 @@ impl Expanded {
             reached_by[reached.step].insert(reached.id);
         }
         for step in &flat {
-            let (rel, direction) = step.hops[step.hops.len() - 1];
             for from in &reached_by[step.parent] {
                 let ends = far_ends
                     .remove(&(step.number, from.clone()))
                     .unwrap_or_default();
                 expanded
                     .links
-                    .entry((from.clone(), rel, direction))
+                    .entry((from.clone(), step.hop))
                     .or_default()
                     .extend(ends);
             }
@@ -169,30 +183,5 @@ impl Expanded {
             ends.dedup();
         }
         expanded
-    }
-
-    /// The edges the plan followed, for tests and for callers that want edges.
-    pub fn edges(&self) -> Vec<EdgeRecord> {
-        let mut edges: Vec<EdgeRecord> = self
-            .links
-            .iter()
-            .flat_map(|((near, rel, direction), ends)| {
-                ends.iter().map(move |far| match direction {
-                    Direction::Out => EdgeRecord {
-                        from: near.clone(),
-                        rel: *rel,
-                        to: far.clone(),
-                    },
-                    Direction::In => EdgeRecord {
-                        from: far.clone(),
-                        rel: *rel,
-                        to: near.clone(),
-                    },
-                })
-            })
-            .collect();
-        edges.sort();
-        edges.dedup();
-        edges
     }
 }

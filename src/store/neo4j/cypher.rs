@@ -62,6 +62,18 @@ pub const UPDATE_NODES: &str = "UNWIND $rows AS row
 MATCH (n:KgNode {id: row.id})
 SET n += row.props";
 
+/// The parameters of [`expand`] besides `$roots`: the attribute of each filtered hop.
+pub fn expand_params(plan: &Plan) -> Vec<(String, Value)> {
+    plan.flatten()
+        .into_iter()
+        .filter_map(|step| {
+            step.hop
+                .attribute
+                .map(|a| (format!("attribute{}", step.number), json!(a)))
+        })
+        .collect()
+}
+
 /// A whole read plan as one query that walks each hop once: the roots are collected as
 /// frontier `f0`; each step is a `CALL` subquery that unwinds its parent's frontier, follows
 /// its hop, and collects what it reached as `s{n}` (`{s: from id, id, p: properties}`) and
@@ -74,11 +86,14 @@ pub fn expand(plan: &Plan) -> String {
         "UNWIND $roots AS rid\nMATCH (n:KgNode {id: rid})\nWITH collect(DISTINCT n) AS f0",
     );
     for step in &steps {
-        let (rel, direction) = step.hops[step.hops.len() - 1];
-        let pattern = match direction {
-            Direction::Out => format!("(a)-[:{}]->(b:KgNode)", rel.as_str()),
-            Direction::In => format!("(a)<-[:{}]-(b:KgNode)", rel.as_str()),
+        let rel = step.hop.rel.as_str();
+        let mut pattern = match step.hop.direction {
+            Direction::Out => format!("(a)-[:{rel}]->(b:KgNode)"),
+            Direction::In => format!("(a)<-[:{rel}]-(b:KgNode)"),
         };
+        if step.hop.attribute.is_some() {
+            pattern.push_str(&format!(" WHERE b.attribute = $attribute{}", step.number));
+        }
         text.push_str(&format!(
             "\nCALL {{ WITH f{parent} UNWIND f{parent} AS a MATCH {pattern}\n  RETURN collect({{s: a.id, id: b.id, p: properties(b)}}) AS s{n}, collect(DISTINCT b) AS f{n} }}",
             parent = step.parent,

@@ -388,9 +388,14 @@ impl Store for Neo4jStore {
             return Ok(Subgraph::default());
         }
         let roots: Vec<String> = roots.iter().map(ToString::to_string).collect();
-        let rows = self
-            .rows(&cypher::expand(plan), &[("roots", json!(roots))])
-            .await?;
+        let extra = cypher::expand_params(plan);
+        let mut params: Vec<(&str, Value)> = vec![("roots", json!(roots))];
+        params.extend(
+            extra
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.clone())),
+        );
+        let rows = self.rows(&cypher::expand(plan), &params).await?;
         let mut subgraph = Subgraph::default();
         let mut seen = std::collections::HashSet::new();
         let steps = plan.flatten().len();

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::internal;
 use crate::model::record::{EdgeRecord, NodeRecord, Props};
 use crate::model::{NodeId, RelType};
-use crate::store::plan::Reached;
+use crate::store::plan::{Hop, Reached};
 use crate::store::search::{self, Candidate, MAX_CANDIDATES};
 use crate::store::{
     ApplyOutcome, Direction, ListOrder, ListQuery, Page, Plan, StoreError, Subgraph, WriteBatch,
@@ -127,6 +127,47 @@ const STATUS_AS_OF: &str = "(SELECT substr(j.value, instr(j.value, '=') + 1)
     WHERE substr(j.value, 1, instr(j.value, '=') - 1) <= ?{day}
     ORDER BY j.key DESC LIMIT 1)";
 
+/// The edges of `rel` at these ids, when `attribute` is given only those whose far end is a
+/// claim of that attribute.
+fn edges_where(
+    c: &Connection,
+    ids: &str,
+    rel: RelType,
+    direction: Direction,
+    attribute: Option<&str>,
+) -> Result<Vec<EdgeRecord>, StoreError> {
+    let Some(attribute) = attribute else {
+        return edges(c, ids, rel, direction);
+    };
+    let sql = match direction {
+        Direction::Out => {
+            "SELECT e.src, e.dst FROM edges AS e JOIN nodes AS n ON n.id = e.dst
+             WHERE e.rel = ?1 AND e.src IN (SELECT value FROM json_each(?2))
+             AND json_extract(n.props, '$.attribute') = ?3 ORDER BY e.src, e.dst"
+        }
+        Direction::In => {
+            "SELECT e.src, e.dst FROM edges AS e JOIN nodes AS n ON n.id = e.src
+             WHERE e.rel = ?1 AND e.dst IN (SELECT value FROM json_each(?2))
+             AND json_extract(n.props, '$.attribute') = ?3 ORDER BY e.src, e.dst"
+        }
+    };
+    let mut statement = c.prepare_cached(sql).map_err(internal)?;
+    let rows = statement
+        .query_map(params![rel.as_str(), ids, attribute], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(internal)?;
+    rows.map(|row| {
+        let (from, to) = row.map_err(internal)?;
+        Ok(EdgeRecord {
+            from: parse_id(from)?,
+            rel,
+            to: parse_id(to)?,
+        })
+    })
+    .collect()
+}
+
 pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
     // Property names come from the code's own allow-list, values are always bound.
     let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(query.label.as_str())];
@@ -221,7 +262,11 @@ pub(super) fn expand(
     let mut reached: Vec<Vec<(Option<NodeId>, NodeId)>> = vec![Vec::new(); flat.len() + 1];
     reached[0] = roots.iter().map(|id| (None, id.clone())).collect();
     for step in &flat {
-        let (rel, direction) = step.hops[step.hops.len() - 1];
+        let Hop {
+            rel,
+            direction,
+            attribute,
+        } = step.hop;
         let mut frontier: Vec<NodeId> = reached[step.parent]
             .iter()
             .map(|(_, id)| id.clone())
@@ -231,7 +276,7 @@ pub(super) fn expand(
         if frontier.is_empty() {
             continue;
         }
-        for edge in edges(&tx, &id_list(&frontier), rel, direction)? {
+        for edge in edges_where(&tx, &id_list(&frontier), rel, direction, attribute)? {
             reached[step.number].push(match direction {
                 Direction::Out => (Some(edge.from), edge.to),
                 Direction::In => (Some(edge.to), edge.from),
