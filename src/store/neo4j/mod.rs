@@ -177,6 +177,12 @@ impl Neo4jStore {
 
     /// The rows of one read query.
     async fn rows(&self, text: &str, params: &[(&str, Value)]) -> Result<Vec<Row>, StoreError> {
+        // The exact read queries, one JSON line each, for measuring them straight over Bolt
+        // (`scripts/bench-http --peer` replays them); off unless `KG_LOG` asks for them.
+        tracing::trace!(target: "kg::cypher", "{}", json!({
+            "text": text,
+            "params": params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<serde_json::Map<_, _>>(),
+        }));
         let prepared = query(text, params)?;
         self.attempt(|| async {
             self.queries.fetch_add(1, Ordering::SeqCst);
