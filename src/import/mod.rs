@@ -9,6 +9,7 @@ mod validate;
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use tokio::sync::{broadcast, Mutex};
 
@@ -18,9 +19,10 @@ pub use input::ReportInput;
 use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;
 use crate::domain::{materialise, DomainError, Graph};
-use crate::model::record::StoredNode;
+
+use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{Label, NodeId, Report};
-use crate::store::{ApplyOutcome, ListOrder, ListQuery, Position, StoreError, WriteBatch};
+use crate::store::{ApplyOutcome, ListOrder, ListQuery, Position, Store, StoreError, WriteBatch};
 use validate::{report_key, Checker, I};
 
 /// What an import did.
@@ -198,18 +200,8 @@ impl Importer {
             return Ok(0);
         }
         let mut after = None;
-        loop {
-            let page = store
-                .list(&ListQuery {
-                    after: after.take(),
-                    ..ListQuery::of(Label::Claim, REBUILD_PAGE)
-                })
-                .await?;
-            let Some(last) = page.records.last() else {
-                break;
-            };
-            after = Some(Position::of(last, ListOrder::Name));
-            let ids: Vec<NodeId> = page.records.into_iter().map(|r| r.id).collect();
+        while let Some(records) = next_page(store, Label::Claim, &mut after).await? {
+            let ids: Vec<NodeId> = records.into_iter().map(|r| r.id).collect();
             let updates = materialise::timelines(&self.graph, &ids).await?;
             store
                 .apply(&WriteBatch {
@@ -220,19 +212,9 @@ impl Importer {
         }
         // Reports stored before they carried their sort date get it now.
         let mut after = None;
-        loop {
-            let page = store
-                .list(&ListQuery {
-                    after: after.take(),
-                    ..ListQuery::of(Label::Report, REBUILD_PAGE)
-                })
-                .await?;
-            let Some(last) = page.records.last() else {
-                break;
-            };
-            after = Some(Position::of(last, ListOrder::Name));
+        while let Some(records) = next_page(store, Label::Report, &mut after).await? {
             let mut updates = Vec::new();
-            for record in &page.records {
+            for record in &records {
                 let report = Report::from_record(record)?;
                 updates.push(plan::dated(&report));
             }
@@ -250,6 +232,25 @@ impl Importer {
         );
         Ok(total)
     }
+}
+
+/// The next page of a label's nodes after `after`, which moves on; `None` past the end.
+async fn next_page(
+    store: &Arc<dyn Store>,
+    label: Label,
+    after: &mut Option<Position>,
+) -> Result<Option<Vec<NodeRecord>>, StoreError> {
+    let page = store
+        .list(&ListQuery {
+            after: after.take(),
+            ..ListQuery::of(label, REBUILD_PAGE)
+        })
+        .await?;
+    let Some(last) = page.records.last() else {
+        return Ok(None);
+    };
+    *after = Some(Position::of(last, ListOrder::Name));
+    Ok(Some(page.records))
 }
 
 /// Reads every `*.json` file of a folder, in name order, as report inputs.

@@ -93,22 +93,41 @@ pub(super) fn edges(
     rel: RelType,
     direction: Direction,
 ) -> Result<Vec<EdgeRecord>, StoreError> {
-    let sql = match direction {
-        Direction::Out => {
-            "SELECT src, dst FROM edges WHERE rel = ?1
-             AND src IN (SELECT value FROM json_each(?2)) ORDER BY src, dst"
-        }
-        Direction::In => {
-            "SELECT src, dst FROM edges WHERE rel = ?1
-             AND dst IN (SELECT value FROM json_each(?2)) ORDER BY src, dst"
-        }
+    edges_where(c, ids, rel, direction, None)
+}
+
+/// The edges of `rel` at these ids (`ids` a JSON array); when `attribute` is given, only
+/// those whose far end is a claim of that attribute.
+fn edges_where(
+    c: &Connection,
+    ids: &str,
+    rel: RelType,
+    direction: Direction,
+    attribute: Option<&str>,
+) -> Result<Vec<EdgeRecord>, StoreError> {
+    let (near, far) = match direction {
+        Direction::Out => ("src", "dst"),
+        Direction::In => ("dst", "src"),
     };
-    let mut statement = c.prepare_cached(sql).map_err(internal)?;
-    let rows = statement
-        .query_map(params![rel.as_str(), ids], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(internal)?;
+    let sql = match attribute {
+        None => format!(
+            "SELECT e.src, e.dst FROM edges AS e
+             WHERE e.rel = ?1 AND e.{near} IN (SELECT value FROM json_each(?2))
+             ORDER BY e.src, e.dst"
+        ),
+        Some(_) => format!(
+            "SELECT e.src, e.dst FROM edges AS e JOIN nodes AS n ON n.id = e.{far}
+             WHERE e.rel = ?1 AND e.{near} IN (SELECT value FROM json_each(?2))
+             AND json_extract(n.props, '$.attribute') = ?3 ORDER BY e.src, e.dst"
+        ),
+    };
+    let mut statement = c.prepare_cached(&sql).map_err(internal)?;
+    let pair = |row: &rusqlite::Row<'_>| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?));
+    let rows = match attribute {
+        None => statement.query_map(params![rel.as_str(), ids], pair),
+        Some(attribute) => statement.query_map(params![rel.as_str(), ids, attribute], pair),
+    }
+    .map_err(internal)?;
     rows.map(|row| {
         let (from, to) = row.map_err(internal)?;
         Ok(EdgeRecord {
@@ -126,47 +145,6 @@ const STATUS_AS_OF: &str = "(SELECT substr(j.value, instr(j.value, '=') + 1)
     FROM json_each(nodes.props, '$.status_timeline') AS j
     WHERE substr(j.value, 1, instr(j.value, '=') - 1) <= ?{day}
     ORDER BY j.key DESC LIMIT 1)";
-
-/// The edges of `rel` at these ids, when `attribute` is given only those whose far end is a
-/// claim of that attribute.
-fn edges_where(
-    c: &Connection,
-    ids: &str,
-    rel: RelType,
-    direction: Direction,
-    attribute: Option<&str>,
-) -> Result<Vec<EdgeRecord>, StoreError> {
-    let Some(attribute) = attribute else {
-        return edges(c, ids, rel, direction);
-    };
-    let sql = match direction {
-        Direction::Out => {
-            "SELECT e.src, e.dst FROM edges AS e JOIN nodes AS n ON n.id = e.dst
-             WHERE e.rel = ?1 AND e.src IN (SELECT value FROM json_each(?2))
-             AND json_extract(n.props, '$.attribute') = ?3 ORDER BY e.src, e.dst"
-        }
-        Direction::In => {
-            "SELECT e.src, e.dst FROM edges AS e JOIN nodes AS n ON n.id = e.src
-             WHERE e.rel = ?1 AND e.dst IN (SELECT value FROM json_each(?2))
-             AND json_extract(n.props, '$.attribute') = ?3 ORDER BY e.src, e.dst"
-        }
-    };
-    let mut statement = c.prepare_cached(sql).map_err(internal)?;
-    let rows = statement
-        .query_map(params![rel.as_str(), ids, attribute], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(internal)?;
-    rows.map(|row| {
-        let (from, to) = row.map_err(internal)?;
-        Ok(EdgeRecord {
-            from: parse_id(from)?,
-            rel,
-            to: parse_id(to)?,
-        })
-    })
-    .collect()
-}
 
 pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
     // Property names come from the code's own allow-list, values are always bound.
