@@ -10,6 +10,7 @@ pub mod provenance;
 pub mod status;
 #[cfg(test)]
 mod status_tests;
+mod summary;
 pub mod timeline;
 
 pub use graph::{entity_candidates, Graph};
