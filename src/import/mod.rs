@@ -202,13 +202,25 @@ impl Importer {
         let mut after = None;
         while let Some(records) = next_page(store, Label::Claim, &mut after).await? {
             let ids: Vec<NodeId> = records.into_iter().map(|r| r.id).collect();
-            let updates = materialise::timelines(&self.graph, &ids).await?;
-            store
-                .apply(&WriteBatch {
-                    updates,
+            // Like an import, a page is derived at one import version and written only if
+            // no other process imported meanwhile; otherwise it is derived again.
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let version = store.import_version().await?;
+                let batch = WriteBatch {
+                    updates: materialise::timelines(&self.graph, &ids).await?,
+                    expect_version: Some(version),
                     ..WriteBatch::default()
-                })
-                .await?;
+                };
+                match store.apply(&batch).await {
+                    Err(StoreError::Stale) if attempt < MAX_ATTEMPTS => continue,
+                    applied => {
+                        applied?;
+                        break;
+                    }
+                }
+            }
         }
         // Reports stored before they carried their sort date get it now.
         let mut after = None;
