@@ -68,12 +68,26 @@ impl Graph {
         Ok(linked)
     }
 
+    /// The ids at the other end of these ids' `rel` edges, all together. One store call.
+    pub async fn far_ends(
+        &self,
+        ids: &[NodeId],
+        rel: RelType,
+        direction: Direction,
+    ) -> Result<Vec<NodeId>, DomainError> {
+        Ok(self
+            .linked(ids, rel, direction)
+            .await?
+            .into_values()
+            .flatten()
+            .collect())
+    }
+
     /// Every claim whose subject is one of these entities. Two store calls.
     pub async fn claims_about(&self, entities: &[NodeId]) -> Result<Vec<Claim>, DomainError> {
-        let linked = self
-            .linked(entities, RelType::Subject, Direction::In)
+        let ids = self
+            .far_ends(entities, RelType::Subject, Direction::In)
             .await?;
-        let ids: Vec<NodeId> = linked.into_values().flatten().collect();
         let mut claims: Vec<Claim> = self.typed::<Claim>(&ids).await?.into_values().collect();
         claims.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(claims)

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::attributes::{attribute, OCCURRED, OCCURRED_ON, PARTICIPANT};
-use super::provenance::status_inputs;
+// A new link's effect on principals is followed down as far as the rule follows links up.
+use super::provenance::{status_inputs, MAX_HIERARCHY_DEPTH};
 use super::timeline::{StatusTimeline, STATUS_TIMELINE};
 use super::{DomainError, Graph};
 use serde_json::Value;
@@ -16,10 +17,6 @@ use crate::model::record::{NodeRecord, Props, StoredNode};
 use crate::model::{Claim, ClaimValue, Label, NodeId, RelType};
 use crate::store::overlay::Overlay;
 use crate::store::{Direction, WriteBatch};
-
-/// How far down `position` and `partOf` links a new link's effect on principals is followed
-/// (the same depth the rule follows them up).
-const MAX_HIERARCHY_DEPTH: usize = 6;
 
 /// The status properties of every claim whose status `batch` can change, derived on the
 /// store as the batch will leave it.
@@ -131,10 +128,8 @@ async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId
     let direct: Vec<NodeId> = affected.iter().cloned().collect();
     affected.extend(
         graph
-            .linked(&direct, RelType::ConflictsWith, Direction::Out)
-            .await?
-            .into_values()
-            .flatten(),
+            .far_ends(&direct, RelType::ConflictsWith, Direction::Out)
+            .await?,
     );
 
     let mut served = Vec::new();
@@ -163,17 +158,12 @@ async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId
         let below = serving(graph, &served).await?;
         affected.extend(
             graph
-                .linked(&below, RelType::Subject, Direction::In)
-                .await?
-                .into_values()
-                .flatten(),
+                .far_ends(&below, RelType::Subject, Direction::In)
+                .await?,
         );
         let valued: Vec<NodeId> = graph
-            .linked(&below, RelType::Value, Direction::In)
-            .await?
-            .into_values()
-            .flatten()
-            .collect();
+            .far_ends(&below, RelType::Value, Direction::In)
+            .await?;
         for claim in graph.typed::<Claim>(&valued).await?.into_values() {
             if claim.attribute == PARTICIPANT {
                 events.push(claim.subject.clone());
@@ -184,10 +174,8 @@ async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId
     if !events.is_empty() {
         affected.extend(
             graph
-                .linked(&events, RelType::Subject, Direction::In)
-                .await?
-                .into_values()
-                .flatten(),
+                .far_ends(&events, RelType::Subject, Direction::In)
+                .await?,
         );
     }
     Ok(affected
@@ -206,11 +194,8 @@ async fn serving(graph: &Graph, tops: &[NodeId]) -> Result<Vec<NodeId>, DomainEr
             break;
         }
         let links: Vec<NodeId> = graph
-            .linked(&frontier, RelType::Value, Direction::In)
-            .await?
-            .into_values()
-            .flatten()
-            .collect();
+            .far_ends(&frontier, RelType::Value, Direction::In)
+            .await?;
         let mut next = Vec::new();
         for claim in graph.typed::<Claim>(&links).await?.into_values() {
             let follows = attribute(&claim.attribute).is_some_and(|s| s.serves || s.contained_in);

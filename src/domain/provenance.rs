@@ -13,7 +13,7 @@ use crate::model::{Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType,
 use crate::store::Direction;
 
 /// How far up `position` and `partOf` links principals are followed.
-const MAX_HIERARCHY_DEPTH: usize = 6;
+pub(super) const MAX_HIERARCHY_DEPTH: usize = 6;
 
 /// The status inputs of each of these claims.
 pub async fn status_inputs(

@@ -95,8 +95,8 @@ pub fn reads<'a>(ctx: &Context<'a>) -> &'a RequestReads {
 }
 
 /// Reads ahead what the current root field's selection will ask of `roots`, with one store
-/// call, when the selection goes beyond the roots' own properties. `known` are root records
-/// the caller has already read (a listing's page).
+/// call, when the selection goes beyond the roots' own properties. `known` are the roots'
+/// records when the caller has already read them all (a listing's page), else empty.
 pub async fn prefetch(
     ctx: &Context<'_>,
     roots: &[NodeId],
@@ -117,8 +117,7 @@ pub async fn prefetch(
         }
         Selection::Connection => plan_connection(&labels, field, &mut plan.steps, &mut budget),
     }
-    let all_known = roots.iter().all(|id| known.iter().any(|r| &r.id == id));
-    if roots.is_empty() || (plan.is_empty() && all_known) {
+    if roots.is_empty() || (plan.is_empty() && known.len() == roots.len()) {
         return Ok(());
     }
     let graph = ctx.data_unchecked::<Graph>();
