@@ -8,6 +8,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// Separates the names in a node's primary search text: not a word character, so every
+/// tokenizer splits on it, and never typed into a name.
+pub const NAME_SEPARATOR: char = '\u{1f}';
+
 use super::{Assertion, Claim, Entity, Label, NodeId, RelType, Report, Source};
 
 /// A node's properties, `id` included.
@@ -40,8 +44,9 @@ impl NodeRecord {
         self.id.label()
     }
 
-    /// The texts search matches on: names, aliases, titles and statements first,
-    /// descriptions second.
+    /// The texts search matches on: names, aliases, titles and statements first (each
+    /// ended by [`NAME_SEPARATOR`], so that ranking can tell an exact name from a longer
+    /// text containing it), descriptions second.
     pub fn search_texts(&self) -> (String, String) {
         let primary: Vec<&str> = ["name", "title", "statement"]
             .iter()
@@ -60,7 +65,8 @@ impl NodeRecord {
             .get("description")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        (primary.join(" "), secondary.to_string())
+        let separator = format!(" {NAME_SEPARATOR} ");
+        (primary.join(&separator), secondary.to_string())
     }
 
     /// The value sorted on when listing: name, title or statement.
@@ -143,6 +149,7 @@ mod tests {
             subject: NodeId::new(Label::Event, "meeting"),
             attribute: "location".into(),
             value: ClaimValue::Entity(NodeId::new(Label::Place, "new-york")),
+            value_inferred: Some("the only place the report names".into()),
             qualifier: None,
             valid_from: Some("2024-11".parse::<ReportedDate>().unwrap()),
             valid_to: None,
@@ -161,6 +168,7 @@ mod tests {
             subject: NodeId::new(Label::Event, "e"),
             attribute: "occurred".into(),
             value: ClaimValue::None,
+            value_inferred: None,
             qualifier: None,
             valid_from: None,
             valid_to: None,

@@ -5,6 +5,7 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::model::record::NAME_SEPARATOR;
 use crate::model::NodeId;
 
 /// The most candidates a store hands over for ranking.
@@ -55,8 +56,20 @@ fn term_score(term: &str, primary: &[String], secondary: &[String]) -> f64 {
     best(primary, 4.0, 2.0).max(best(secondary, 1.0, 0.5))
 }
 
-/// Orders candidates, best first: whole-word matches over prefixes, names and titles over
-/// descriptions, shorter names over longer ones, then by id.
+/// Ranks a node whose whole name, alias or title is the search text above every node
+/// that merely contains it.
+const EXACT_NAME_BONUS: f64 = 1000.0;
+
+/// Whether one of the names in a primary text is, word for word, the search text.
+fn names_exactly(primary: &str, terms: &[String]) -> bool {
+    primary
+        .split(NAME_SEPARATOR)
+        .any(|name| words(name) == terms)
+}
+
+/// Orders candidates, best first: an exact name, alias or title first, then whole-word
+/// matches over prefixes, names and titles over descriptions, shorter names over longer
+/// ones, then by id.
 pub fn rank(text: &str, candidates: Vec<Candidate>, limit: usize) -> Vec<NodeId> {
     let terms = terms(text);
     let mut scored: Vec<(f64, usize, NodeId)> = candidates
@@ -71,7 +84,10 @@ pub fn rank(text: &str, candidates: Vec<Candidate>, limit: usize) -> Vec<NodeId>
             if scores.contains(&0.0) {
                 return None;
             }
-            let score = scores.iter().sum::<f64>() / (1.0 + (primary.len() as f64).ln_1p());
+            let mut score = scores.iter().sum::<f64>() / (1.0 + (primary.len() as f64).ln_1p());
+            if names_exactly(&candidate.primary, &terms) {
+                score += EXACT_NAME_BONUS;
+            }
             Some((score, primary.len(), candidate.id))
         })
         .collect();
@@ -129,6 +145,40 @@ mod tests {
         );
         let keys: Vec<&str> = ranked.iter().map(NodeId::key).collect();
         assert_eq!(keys, ["name", "statement", "description"]);
+    }
+
+    #[test]
+    fn an_exact_name_or_alias_ranks_above_texts_that_contain_it() {
+        let separated = |names: &[&str]| names.join(&format!(" {NAME_SEPARATOR} "));
+        let ranked = rank(
+            "elon musk",
+            vec![
+                candidate("claim", "Elon Musk met Iravani", ""),
+                candidate("short-claim", "Elon Musk", "a statement, not a name"),
+                candidate(
+                    "person",
+                    &separated(&["Elon Reeve Musk", "Musk", "Elon Musk"]),
+                    "",
+                ),
+                candidate("report", "Did Elon Musk Meet Iran?", ""),
+            ],
+            10,
+        );
+        let keys: Vec<&str> = ranked.iter().map(NodeId::key).collect();
+        assert_eq!(
+            keys[..2],
+            ["short-claim", "person"],
+            "both are exact: {keys:?}"
+        );
+        let ranked = rank(
+            "Musk",
+            vec![
+                candidate("statement", "Musk met", ""),
+                candidate("alias", &separated(&["Elon Reeve Musk", "Musk"]), ""),
+            ],
+            10,
+        );
+        assert_eq!(ranked[0].key(), "alias");
     }
 
     #[test]
