@@ -93,6 +93,36 @@ pub const CATALOGUE: &[AttributeSpec] = &[
         EVENTS,
         ValueKind::Text,
     ),
+    spec(
+        "dayBefore",
+        "Took place the day before the other event (relative timing, as a source gives it).",
+        EVENTS,
+        ValueKind::Entity(EVENTS),
+    ),
+    spec(
+        "before",
+        "Took place before the other event (relative timing, as a source gives it).",
+        EVENTS,
+        ValueKind::Entity(EVENTS),
+    ),
+    spec(
+        "describedAs",
+        "How the event was characterised (\"a governmental meeting\").",
+        EVENTS,
+        ValueKind::Text,
+    ),
+    spec(
+        "outcome",
+        "What the event led to, or did not.",
+        EVENTS,
+        ValueKind::Text,
+    ),
+    spec(
+        "motive",
+        "Why the event was sought, as a source reads it.",
+        EVENTS,
+        ValueKind::Text,
+    ),
     functional(spec(
         "initiator",
         "Who sought or requested the event.",
@@ -165,6 +195,18 @@ pub const CATALOGUE: &[AttributeSpec] = &[
         PEOPLE,
         ValueKind::Entity(PLACES),
     )),
+    spec(
+        "occupation",
+        "What the person does for a living (\"business magnate and investor\").",
+        PEOPLE,
+        ValueKind::Text,
+    ),
+    spec(
+        "wealthRanking",
+        "Where the person ranks by wealth, in the source's words (\"the world's richest man\").",
+        PEOPLE,
+        ValueKind::Text,
+    ),
     spec(
         "nationality",
         "A nationality the person holds.",

@@ -83,6 +83,7 @@ mod tests {
             subject: NodeId::new(Label::Event, "meeting"),
             attribute: attribute.into(),
             value,
+            value_inferred: None,
             qualifier: None,
             valid_from: None,
             valid_to: None,

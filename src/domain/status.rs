@@ -236,6 +236,22 @@ fn issuer(assertion: &AssertionFacts) -> NodeId {
         .unwrap_or_else(|| assertion.report.clone())
 }
 
+impl AssertionFacts {
+    /// Who made the assertion, in words: its publisher, else its report's title; a
+    /// reference work says so, so that background knowledge never reads as reporting.
+    pub fn issuer_words(&self) -> String {
+        let who = self
+            .publisher_name
+            .clone()
+            .unwrap_or_else(|| self.report_title.clone());
+        if self.report_kind == ReportKind::Reference {
+            format!("the reference \"{}\"", self.report_title)
+        } else {
+            who
+        }
+    }
+}
+
 /// What each retraction withdraws: the same issuer's earlier assertions of the claim,
 /// whatever their stance, by id, with the retraction that withdrew them.
 fn retracted(assertions: &[&AssertionFacts]) -> BTreeMap<NodeId, NodeId> {
@@ -322,11 +338,7 @@ fn origins(
         );
     }
     let outlet = issuer(assertion);
-    let words = assertion
-        .publisher_name
-        .clone()
-        .unwrap_or_else(|| assertion.report_title.clone());
-    Some(vec![(format!("outlet|{outlet}"), words)])
+    Some(vec![(format!("outlet|{outlet}"), assertion.issuer_words())])
 }
 
 /// Groups supporting assertions into independent chains: assertions sharing any origin are

@@ -12,10 +12,7 @@ fn describe(ids: &[NodeId], inputs: &StatusInputs) -> String {
         .chain(inputs.presupposes.iter().flat_map(|p| p.assertions.iter()))
         .filter(|a| ids.contains(&a.id))
         .map(|a| {
-            let who = a
-                .publisher_name
-                .clone()
-                .unwrap_or_else(|| a.report_title.clone());
+            let who = a.issuer_words();
             match &a.date {
                 Some(date) => format!("{who} on {date}"),
                 None => who,

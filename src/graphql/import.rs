@@ -41,6 +41,9 @@ pub struct ReportInputObject {
     publisher: Option<String>,
     /// `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, `FROM/TO` or `FROM/..`.
     published_at: Option<String>,
+    /// Why you inferred `publishedAt`, when no source states it: the date is then shown
+    /// as inferred, with this reasoning.
+    published_at_inferred: Option<String>,
     /// Keys of the reports this one relays.
     #[graphql(default)]
     relays: Vec<String>,
@@ -124,6 +127,9 @@ pub struct ClaimInputObject {
     attribute: String,
     /// The value, unless the attribute takes none.
     value: Option<ClaimValueInputObject>,
+    /// Why you inferred the value, when the source does not state it as given: the value
+    /// is then shown as inferred, with this reasoning.
+    value_inferred: Option<String>,
     /// A qualifier of the value, such as a position's title.
     qualifier: Option<String>,
     /// From when the claim holds.
@@ -160,6 +166,7 @@ impl From<ReportInputObject> for input::ReportInput {
             kind: o.kind.into(),
             publisher: o.publisher,
             published_at: o.published_at,
+            published_at_inferred: o.published_at_inferred,
             relays: o.relays,
             entities: o.entities.into_iter().map(Into::into).collect(),
             sources: o.sources.into_iter().map(Into::into).collect(),
@@ -209,6 +216,7 @@ impl From<ClaimInputObject> for input::ClaimInput {
                 ClaimValueInputObject::Date(date) => input::ClaimValueInput::Date(date),
                 ClaimValueInputObject::Number(n) => input::ClaimValueInput::Number(n),
             }),
+            value_inferred: o.value_inferred,
             qualifier: o.qualifier,
             valid_from: o.valid_from,
             valid_to: o.valid_to,

@@ -25,6 +25,9 @@ pub enum ReportKind {
     OfficialStatement,
     /// A court filing, register entry or signed record: evidence rather than testimony.
     PrimaryDocument,
+    /// A reference work or official record (a ministry's website, a Wikidata item): the
+    /// background knowledge a story relies on without stating it.
+    Reference,
 }
 
 /// What an assertion does to its claim.
@@ -74,9 +77,13 @@ impl Report {
         self.0.kind.into()
     }
 
-    /// When it was published, as precisely as known.
+    /// When it was published, as precisely as known; `inferred` when no source states it.
     async fn published_at(&self) -> Option<FuzzyDate> {
-        self.0.published_at.as_ref().map(Into::into)
+        let date = self.0.published_at.as_ref()?;
+        Some(match &self.0.published_at_inferred {
+            Some(reasoning) => FuzzyDate::inferred_from(date, reasoning),
+            None => date.into(),
+        })
     }
 
     /// Who published it, when known.
@@ -256,6 +263,11 @@ pub struct ClaimValueObject {
     date: Option<FuzzyDate>,
     /// A number value.
     number: Option<f64>,
+    /// Whether the importer inferred the value from what the source says rather than the
+    /// source stating it as given.
+    inferred: bool,
+    /// Why the importer inferred it; null when the source states it.
+    reasoning: Option<String>,
     #[graphql(skip)]
     entity_id: Option<NodeId>,
 }
@@ -305,10 +317,13 @@ impl Claim {
 
     /// The value it gives the attribute; null when the attribute takes none.
     async fn value(&self) -> Option<ClaimValueObject> {
+        let reasoning = self.0.value_inferred.clone();
         let empty = ClaimValueObject {
             text: None,
             date: None,
             number: None,
+            inferred: reasoning.is_some(),
+            reasoning: reasoning.clone(),
             entity_id: None,
         };
         match &self.0.value {
@@ -318,7 +333,10 @@ impl Claim {
                 ..empty
             }),
             ClaimValue::Date(date) => Some(ClaimValueObject {
-                date: Some(date.into()),
+                date: Some(match &reasoning {
+                    Some(reasoning) => FuzzyDate::inferred_from(date, reasoning),
+                    None => date.into(),
+                }),
                 ..empty
             }),
             ClaimValue::Number(n) => Some(ClaimValueObject {

@@ -54,9 +54,25 @@ pub struct FuzzyDate {
     latest: Option<Date>,
     /// How precisely it is known.
     precision: Precision,
+    /// Whether the importer inferred this date rather than a source stating it.
+    inferred: bool,
+    /// Why the importer inferred it; null when a source states it.
+    reasoning: Option<String>,
+}
+
+impl FuzzyDate {
+    /// A date the importer inferred, with its reasoning.
+    pub fn inferred_from(date: &ReportedDate, reasoning: &str) -> Self {
+        FuzzyDate {
+            inferred: true,
+            reasoning: Some(reasoning.to_string()),
+            ..date.into()
+        }
+    }
 }
 
 impl From<&ReportedDate> for FuzzyDate {
+    /// A date as a source states it.
     fn from(date: &ReportedDate) -> Self {
         let precision: DatePrecision = date.precision();
         FuzzyDate {
@@ -64,6 +80,8 @@ impl From<&ReportedDate> for FuzzyDate {
             earliest: Date(date.earliest()),
             latest: date.latest().map(Date),
             precision: precision.into(),
+            inferred: false,
+            reasoning: None,
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct ReportInput {
     /// `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, `FROM/TO` or `FROM/..`.
     #[serde(default)]
     pub published_at: Option<String>,
+    /// Why the importer inferred `publishedAt`, when no source states it; marks the date
+    /// as inferred rather than stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at_inferred: Option<String>,
     /// Keys of the reports this one relays.
     #[serde(default)]
     pub relays: Vec<String>,
@@ -114,6 +118,10 @@ pub struct ClaimInput {
     pub attribute: String,
     #[serde(default)]
     pub value: Option<ClaimValueInput>,
+    /// Why the importer inferred the value, when the source does not state it as given;
+    /// marks the value as inferred rather than stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_inferred: Option<String>,
     #[serde(default)]
     pub qualifier: Option<String>,
     #[serde(default)]

@@ -74,6 +74,22 @@ impl Checker {
         }
     }
 
+    /// An inference's reasoning: given only with the value it explains, and not blank.
+    fn inference(&mut self, path: Path, reasoning: Option<&str>, has_value: bool, what: &str) {
+        let Some(reasoning) = reasoning else {
+            return;
+        };
+        if !has_value {
+            self.fail(
+                path,
+                InputErrorCode::InvalidValue,
+                format!("an inference's reasoning needs the {what} it explains"),
+            );
+        } else {
+            self.required(path, reasoning, "the reasoning");
+        }
+    }
+
     fn unique<'a>(&mut self, base: &Path, list: &'static str, keys: impl Iterator<Item = &'a str>) {
         let mut seen = BTreeSet::new();
         for (index, key) in keys.enumerate() {
@@ -123,6 +139,12 @@ pub(super) fn check_shape(checker: &mut Checker, base: &Path, input: &ReportInpu
         }
     }
     checker.date(at(base, &[F("publishedAt")]), input.published_at.as_deref());
+    checker.inference(
+        at(base, &[F("publishedAtInferred")]),
+        input.published_at_inferred.as_deref(),
+        input.published_at.is_some(),
+        "publishedAt",
+    );
     if input.assertions.is_empty() {
         checker.fail(
             at(base, &[F("assertions")]),
@@ -223,6 +245,12 @@ fn check_claim(checker: &mut Checker, path: &Path, claim: &ClaimInput) {
     checker.required(at(path, &[F("statement")]), &claim.statement, "statement");
     checker.date(at(path, &[F("validFrom")]), claim.valid_from.as_deref());
     checker.date(at(path, &[F("validTo")]), claim.valid_to.as_deref());
+    checker.inference(
+        at(path, &[F("valueInferred")]),
+        claim.value_inferred.as_deref(),
+        claim.value.is_some(),
+        "value",
+    );
     let Some(spec) = attribute(&claim.attribute) else {
         checker.fail(
             at(path, &[F("attribute")]),

@@ -47,6 +47,9 @@ pub enum ReportKind {
     OfficialStatement,
     /// A court filing, a register entry, a signed record: evidence rather than testimony.
     PrimaryDocument,
+    /// A reference work or an official record (a ministry's website, a Wikidata item): the
+    /// background knowledge a story relies on without stating it.
+    Reference,
 }
 
 /// An article, broadcast or statement that asserts things.
@@ -59,6 +62,9 @@ pub struct Report {
     pub kind: ReportKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<ReportedDate>,
+    /// Why the importer inferred `published_at`, when no source states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at_inferred: Option<String>,
     /// Digest of the import input; a re-import with another digest is refused.
     pub content_digest: String,
 }
@@ -124,6 +130,10 @@ pub struct Claim {
     pub attribute: String,
     #[serde(flatten)]
     pub value: ClaimValue,
+    /// Why the importer inferred the value from what the source says, when the source does
+    /// not state it as such ("on Monday" in a report of 17 November is 11 November).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_inferred: Option<String>,
     /// A qualifier of the value, such as the title of a position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<String>,
