@@ -166,7 +166,7 @@ impl TestApp {
             .seed_if_empty(&Seed::Bundled)
             .await
             .expect("the seed imports");
-        assert_eq!(seeded, 6, "the seed holds six reports");
+        assert_eq!(seeded, 9, "the seed holds nine reports");
         test
     }
 

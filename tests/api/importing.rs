@@ -212,4 +212,41 @@ conformance! {
         assert_eq!(codes(&errors), [("INVALID_VALUE".into(), "input.kind".into())], "{errors:#?}");
         assert_eq!(app.totals().await, before);
     }
+
+    async fn an_inference_needs_the_value_it_explains(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let before = app.totals().await;
+        let mut report = reuters_duration();
+        report.as_object_mut().unwrap().remove("publishedAt");
+        report["publishedAtInferred"] = json!("the week of the meeting");
+        report["claims"] = json!([{ "key": "meeting-room", "statement": "x", "subject": "musk-iravani-meeting-2024-11",
+            "attribute": "occurred", "valueInferred": "a guess" }]);
+        report["assertions"][0]["claim"] = json!("meeting-room");
+        let errors = app.errors(IMPORT, json!({ "input": report })).await;
+        assert_eq!(
+            codes(&errors),
+            [
+                ("INVALID_VALUE".into(), "input.publishedAtInferred".into()),
+                ("INVALID_VALUE".into(), "input.claims.0.valueInferred".into()),
+            ],
+            "{errors:#?}"
+        );
+        assert_eq!(app.totals().await, before);
+
+        let mut report = reuters_duration();
+        report["publishedAtInferred"] = json!("Reuters ran it the day after the meeting's reports");
+        app.data_with(IMPORT, json!({ "input": report })).await;
+        let data = app
+            .data(r#"{ reports(first: 100) { edges { node { key publishedAt { text inferred reasoning } } } } }"#)
+            .await;
+        let reuters = data["reports"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"])
+            .find(|r| r["key"] == "reuters-2024-11-meeting-length")
+            .expect("imported");
+        assert_eq!(reuters["publishedAt"]["inferred"], true);
+        assert_eq!(reuters["publishedAt"]["reasoning"], "Reuters ran it the day after the meeting's reports");
+    }
 }

@@ -173,7 +173,9 @@ conformance! {
             }
         };
         assert_eq!(find("Iravani").await[0]["name"], "Amir Saeid Iravani");
-        assert_eq!(find("DOGE").await[0]["name"], "Department of Government Efficiency");
+        // An exact alias ranks the entity above the claims, events and reports that contain it.
+        assert_eq!(find("the cost-cutting department").await[0]["name"], "Donald Trump's new cost-cutting department");
+        assert_eq!(find("Elon Musk").await[0]["name"], "Elon Musk");
         assert_eq!(find("unpacking secret").await[0]["title"], "Did Elon Musk Meet Iran? Unpacking Secret Diplomacy");
         let hour = find("more than an hour").await;
         assert_eq!(hour[0]["statement"], "The meeting lasted more than an hour");

@@ -181,7 +181,7 @@ conformance! {
         );
     }
 
-    async fn cbs_is_the_bbcs_partner_and_musk_co_heads_the_department_from_the_next_day(backend: Backend) {
+    async fn cbs_dates_the_meeting_only_as_the_day_before_musks_appointment(backend: Backend) {
         let app = TestApp::seeded(backend).await;
         let cbs = app.id_of("CBS", "Organization").await;
         let data = app
@@ -192,6 +192,24 @@ conformance! {
             )
             .await;
         assert_eq!(data["node"]["claims"]["edges"][0]["node"]["value"]["entity"]["name"], "BBC");
+
+        // CBS gives no date: the meeting is "a day before" the appointment, an event of its own.
+        let meeting = app.id_of("Musk-Iravani meeting", "Event").await;
+        let data = app
+            .data_with(
+                r#"query($id: ID!) { node(id: $id) { ... on Event { claims(attribute: "dayBefore") { edges { node {
+                    value { entity { ... on Event { title date participants { edges { node { ... on Person { name } } } } } } }
+                    assertions { edges { node { quote report { publisher { name } } } } }
+                } } } } } }"#,
+                json!({ "id": meeting }),
+            )
+            .await;
+        let day_before = &data["node"]["claims"]["edges"][0]["node"];
+        let appointment = &day_before["value"]["entity"];
+        assert_eq!(appointment["title"], "Musk made joint head of Donald Trump's new cost-cutting department");
+        assert!(appointment["date"].is_null(), "no source dates the appointment: {appointment:#}");
+        assert_eq!(strings(&appointment["participants"]["edges"], "/node/name"), ["Elon Musk"]);
+        assert_eq!(strings(&day_before["assertions"]["edges"], "/node/report/publisher/name"), ["CBS News"]);
 
         let musk = app.id_of("Elon Musk", "Person").await;
         let data = app
@@ -204,11 +222,12 @@ conformance! {
             )
             .await;
         let positions = data["node"]["positions"].as_array().unwrap();
-        let doge = positions.iter().find(|p| p["title"] == "co-head").expect("the co-head position");
-        assert_eq!(doge["validFrom"]["text"], "2024-11-12");
-        assert_eq!(doge["organization"]["name"], "Department of Government Efficiency");
+        let joint_head = positions.iter().find(|p| p["title"] == "joint head").expect("the joint-head position");
+        assert!(joint_head["validFrom"].is_null(), "CBS gives no start date: {joint_head:#}");
+        assert_eq!(joint_head["organization"]["name"], "Donald Trump's new cost-cutting department");
+        assert_eq!(joint_head["organization"]["aliases"], json!(["the cost-cutting department"]));
         assert_eq!(
-            strings(&doge["claim"]["assertions"]["edges"], "/node/report/publisher/name"),
+            strings(&joint_head["claim"]["assertions"]["edges"], "/node/report/publisher/name"),
             ["CBS News"]
         );
     }
@@ -266,6 +285,11 @@ conformance! {
         assert_eq!(children["value"]["number"], 11.0);
         assert_eq!(children["validFrom"]["text"], "2023");
 
+        assert_eq!(values("occupation", "/value/text"), ["business magnate and investor"]);
+        let mut wealth = values("wealthRanking", "/value/text");
+        wealth.sort();
+        assert_eq!(wealth, ["among the world's wealthiest individuals", "the world's richest man"]);
+
         // Every biographical fact is backed by the article itself.
         for claim in claims.iter().filter(|c| !["position"].contains(&c["attribute"].as_str().unwrap())) {
             let reports = strings(&claim["assertions"]["edges"], "/node/report/title");
@@ -287,7 +311,7 @@ conformance! {
             .await;
         assert_eq!(data["node"]["publishedAt"]["text"], "2024-11-17/..");
         let relays = data["node"]["relays"].as_array().unwrap();
-        assert_eq!(relays.len(), 5);
+        assert_eq!(relays.len(), 6);
         let publishers = strings(&data["node"]["relays"], "/publisher/name");
         for outlet in ["Associated Press", "The New York Times", "CBS News", "Ministry of Foreign Affairs of Iran"] {
             assert!(publishers.contains(&outlet.to_string()), "{outlet} in {publishers:?}");
