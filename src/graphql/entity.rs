@@ -176,27 +176,27 @@ macro_rules! entity_object {
             }
 
             /// The caller-supplied key the entity was imported with.
-            async fn key(&self) -> &str {
+            pub async fn key(&self) -> &str {
                 self.node_id().key()
             }
 
             /// The name (an event's title).
-            async fn name(&self) -> &str {
+            pub async fn name(&self) -> &str {
                 &self.0.name
             }
 
             /// Other names it is known by.
-            async fn aliases(&self) -> &[String] {
+            pub async fn aliases(&self) -> &[String] {
                 &self.0.aliases
             }
 
             /// A short description.
-            async fn description(&self) -> Option<&str> {
+            pub async fn description(&self) -> Option<&str> {
                 self.0.description.as_deref()
             }
 
             /// Claims about it, optionally of one attribute (see `attributes`).
-            async fn claims(
+            pub async fn claims(
                 &self,
                 ctx: &Context<'_>,
                 attribute: Option<String>,
@@ -209,7 +209,7 @@ macro_rules! entity_object {
             }
 
             /// Claims whose value it is (where it is the place, the employer, the spouse...).
-            async fn mentions(
+            pub async fn mentions(
                 &self,
                 ctx: &Context<'_>,
                 attribute: Option<String>,
