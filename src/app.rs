@@ -6,7 +6,7 @@ use std::sync::Arc;
 use include_dir::{include_dir, Dir};
 
 use crate::domain::Graph;
-use crate::graphql::{self, KgSchema, Services};
+use crate::graphql::{self, KgSchema, Services, WalkLimits};
 use crate::import::{self, Importer, PathSegment, ReportInput};
 use crate::model::Label;
 use crate::store::{ListQuery, Store};
@@ -60,11 +60,17 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_limits(store, WalkLimits::default())
+    }
+
+    /// An app whose walks (paths, neighbourhoods) are held to these bounds.
+    pub fn with_limits(store: Arc<dyn Store>, walk_limits: WalkLimits) -> Self {
         let graph = Graph::new(store);
         let importer = Arc::new(Importer::new(graph.clone()));
         let schema = graphql::schema(Services {
             graph: graph.clone(),
             importer: Arc::clone(&importer),
+            walk_limits,
         });
         Self {
             graph,

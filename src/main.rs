@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use kg::app::{App, Seed};
+use kg::graphql::WalkLimits;
 use kg::store::neo4j::{Neo4jConfig, Neo4jStore};
 use kg::store::sqlite::SqliteStore;
 use kg::store::Store;
@@ -70,6 +71,18 @@ struct ServeArgs {
     /// Seconds one attempt of one Neo4j call may take.
     #[arg(long, env = "KG_NEO4J_TIMEOUT", default_value_t = 10)]
     neo4j_timeout: u64,
+    /// The most edges a path may have (`maxHops`).
+    #[arg(long, env = "KG_MAX_PATH_HOPS", default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=12))]
+    max_path_hops: u16,
+    /// The deepest neighbourhood (`depth`).
+    #[arg(long, env = "KG_MAX_NEIGHBORHOOD_DEPTH", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=6))]
+    max_neighborhood_depth: u16,
+    /// The most paths one `paths` returns (`first`).
+    #[arg(long, env = "KG_MAX_PATHS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    max_paths: u16,
+    /// The most entities a neighbourhood returns (`first`).
+    #[arg(long, env = "KG_MAX_WALK_NODES", default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    max_walk_nodes: u16,
 }
 
 impl ServeArgs {
@@ -112,7 +125,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .init();
     let store = args.open_store().await?;
     tracing::info!(backend = store.backend(), "store open");
-    let app = App::new(store);
+    let app = App::with_limits(
+        store,
+        WalkLimits {
+            max_hops: args.max_path_hops.into(),
+            max_depth: args.max_neighborhood_depth.into(),
+            max_paths: args.max_paths.into(),
+            max_nodes: args.max_walk_nodes.into(),
+        },
+    );
     let rebuilt = app.importer.rebuild_stale_statuses().await?;
     if rebuilt > 0 {
         tracing::info!(

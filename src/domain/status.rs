@@ -67,6 +67,27 @@ impl ClaimStatus {
     pub fn parse(text: &str) -> Option<ClaimStatus> {
         ClaimStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// How well supported a claim with this status is, for "at least" filters:
+    /// CONFIRMED > CORROBORATED > REPORTED > DISPUTED > DENIED > RETRACTED = UNREPORTED.
+    pub fn support(self) -> u8 {
+        match self {
+            ClaimStatus::Confirmed => 5,
+            ClaimStatus::Corroborated => 4,
+            ClaimStatus::Reported => 3,
+            ClaimStatus::Disputed => 2,
+            ClaimStatus::Denied => 1,
+            ClaimStatus::Retracted | ClaimStatus::Unreported => 0,
+        }
+    }
+
+    /// The statuses at least as well supported as this one.
+    pub fn at_least(self) -> Vec<ClaimStatus> {
+        ClaimStatus::ALL
+            .into_iter()
+            .filter(|s| s.support() >= self.support())
+            .collect()
+    }
 }
 
 /// A source as the rule sees it.

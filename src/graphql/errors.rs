@@ -24,6 +24,9 @@ pub mod code {
     pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
     /// A fault of the server.
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    /// A request over one of the bounds the server enforces (hops, depth, paths, nodes);
+    /// `extensions.bound` names it and `extensions.limit` gives it.
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
 }
 
 /// A domain failure as a GraphQL error: store outages are told apart from bugs.
@@ -34,6 +37,20 @@ pub fn domain_error(error: &DomainError) -> async_graphql::Error {
     };
     tracing::warn!(%error, code, "request failed below the API");
     async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code))
+}
+
+/// A request refused before it runs, for asking more than a bound allows.
+pub fn limit_exceeded(argument: &str, bound: &str, limit: usize) -> async_graphql::Error {
+    let (argument, bound) = (argument.to_string(), bound.to_string());
+    async_graphql::Error::new(format!(
+        "`{argument}` is over the server's bound `{bound}` of {limit}"
+    ))
+    .extend_with(move |_, e| {
+        e.set("code", code::LIMIT_EXCEEDED);
+        e.set("bound", bound.clone());
+        e.set("limit", limit as u64);
+        e.set("inputPath", vec![Value::from(argument.clone())]);
+    })
 }
 
 pub fn bad_input(message: impl Into<String>, code: &'static str) -> async_graphql::Error {

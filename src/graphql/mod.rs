@@ -4,6 +4,7 @@
 mod batcher;
 mod connection;
 mod entity;
+mod entity_interface;
 mod errors;
 mod explanation;
 mod ids;
@@ -13,6 +14,7 @@ mod prefetch;
 mod provenance;
 mod query;
 mod scalars;
+mod walks;
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use async_graphql::Schema;
 
 pub use errors::CodeDefaults;
 pub use query::{Mutation, Query, Subscription};
+pub use walks::WalkLimits;
 
 use crate::domain::Graph;
 use crate::import::Importer;
@@ -27,15 +30,18 @@ use crate::import::Importer;
 /// The executable schema.
 pub type KgSchema = Schema<Query, Mutation, Subscription>;
 
-/// What resolvers share: the graph and the importer.
+/// What resolvers share: the graph, the importer, and the bounds on walks.
 pub struct Services {
     pub graph: Graph,
     pub importer: Arc<Importer>,
+    pub walk_limits: WalkLimits,
 }
 
 /// Builds the schema over these services.
 pub fn schema(services: Services) -> KgSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation, Subscription)
+        .register_output_type::<entity_interface::EntityImplementsNode>()
+        .data(services.walk_limits)
         .data(services.graph.clone())
         .data(services.importer)
         .extension(prefetch::PerRequestReads::new(services.graph))
@@ -47,5 +53,8 @@ pub fn schema(services: Services) -> KgSchema {
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(Query::default(), Mutation, Subscription)
+        .register_output_type::<entity_interface::EntityImplementsNode>()
+        .finish()
+        .sdl()
 }

@@ -90,6 +90,25 @@ impl RequestReads {
     }
 }
 
+/// Reads these nodes with one store call (those not read yet) and keeps them for the
+/// request's resolvers: for root fields whose store call returns ids (a path, a
+/// neighbourhood), so that what they return resolves without another call per object.
+pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<()> {
+    let reads = reads(ctx);
+    let (_, missing) = reads.records(ids);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let graph = ctx.data_unchecked::<Graph>();
+    let records = graph
+        .store()
+        .nodes(&missing)
+        .await
+        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    reads.absorb_records(&records);
+    Ok(())
+}
+
 pub fn reads<'a>(ctx: &Context<'a>) -> &'a RequestReads {
     ctx.data_unchecked::<RequestReads>()
 }

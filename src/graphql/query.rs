@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use async_graphql::connection::EmptyFields;
-use async_graphql::{Context, Enum, Object, SimpleObject, Subscription as SubscriptionRoot, ID};
+use async_graphql::{
+    Context, Enum, MergedObject, Object, SimpleObject, Subscription as SubscriptionRoot, ID,
+};
 use futures_util::Stream;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
@@ -17,6 +19,7 @@ use super::import::{input_error, ImportResult, ReportInputObject};
 use super::prefetch::{prefetch, Selection};
 use super::provenance::{Claim, Report};
 use super::scalars::Date;
+use super::walks::WalkQuery;
 use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
 use crate::domain::{DomainError, Graph};
@@ -28,8 +31,13 @@ use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
 /// The most reports one `importReports` call takes.
 const MAX_IMPORT_BATCH: usize = 1_000;
 
-/// Queries.
-pub struct Query;
+/// Queries: the core ones and the analysts' walks.
+#[derive(MergedObject, Default)]
+pub struct Query(CoreQuery, WalkQuery);
+
+/// Lookups, search, listings, and the catalogue and rule the graph follows.
+#[derive(Default)]
+pub struct CoreQuery;
 
 /// A page of a listing: `filter` gives the label, filters and order; `args` the window.
 async fn list<T, N>(
@@ -73,7 +81,7 @@ where
 
 /// Queries: lookups by id, search, listings, and the catalogue and rule the graph follows.
 #[Object]
-impl Query {
+impl CoreQuery {
     /// Fetches any object by its global id; null when there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let id = decode(&id)?;

@@ -178,9 +178,33 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                 let source = NodeId::new(Label::Source, &format!("{key}#{cited}"));
                 batch.edges.push(edge(&id, RelType::Cites, &source));
             }
+            let claim = NodeId::new(Label::Claim, &assertion.claim);
+            for speaker in speakers(resolver, input, &assertion.cites) {
+                batch
+                    .edges
+                    .push(edge(&speaker, RelType::evidence(assertion.stance), &claim));
+            }
         }
     }
     (batch, claims)
+}
+
+/// The organisations an assertion speaks for: its report's publisher, and the affiliations
+/// of the sources it cites. Each gets an evidence edge to the claim.
+fn speakers(resolver: &Resolver, input: &ReportInput, cites: &[String]) -> BTreeSet<NodeId> {
+    let affiliations = input
+        .sources
+        .iter()
+        .filter(|source| cites.contains(&source.key))
+        .filter_map(|source| source.affiliation.as_deref());
+    input
+        .publisher
+        .as_deref()
+        .into_iter()
+        .chain(affiliations)
+        .filter_map(|key| resolver.lookup(key))
+        .filter(|id| id.label() == Label::Organization)
+        .collect()
 }
 
 /// Adds conflict and refinement links between the claims the batch introduces and the

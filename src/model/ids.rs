@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::Stance;
+
 /// The kinds of node in the graph. Also the only labels the stores ever write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Label {
@@ -81,10 +83,31 @@ pub enum RelType {
     ConflictsWith,
     /// Claim -> Claim whose value it makes more precise.
     Refines,
+    /// Organization -> Claim it asserted, as a report's publisher or as the affiliation of a
+    /// source the report cites for it: an evidence edge, derived at import so that paths can
+    /// walk who-said-what like any other link. One type per stance.
+    Asserted,
+    /// Organization -> Claim it confirmed (an evidence edge).
+    Confirmed,
+    /// Organization -> Claim it denied (an evidence edge).
+    Denied,
+    /// Organization -> Claim it disputed (an evidence edge).
+    Disputed,
+    /// Organization -> Claim it retracted (an evidence edge).
+    Retracted,
 }
 
 impl RelType {
-    pub const ALL: [RelType; 11] = [
+    /// The evidence edges, one per stance.
+    pub const EVIDENCE: [RelType; 5] = [
+        RelType::Asserted,
+        RelType::Confirmed,
+        RelType::Denied,
+        RelType::Disputed,
+        RelType::Retracted,
+    ];
+
+    pub const ALL: [RelType; 16] = [
         RelType::PublishedBy,
         RelType::Relays,
         RelType::MadeIn,
@@ -96,7 +119,35 @@ impl RelType {
         RelType::Value,
         RelType::ConflictsWith,
         RelType::Refines,
+        RelType::Asserted,
+        RelType::Confirmed,
+        RelType::Denied,
+        RelType::Disputed,
+        RelType::Retracted,
     ];
+
+    /// The evidence edge of an organisation that took this stance on a claim.
+    pub fn evidence(stance: Stance) -> RelType {
+        match stance {
+            Stance::Asserts => RelType::Asserted,
+            Stance::Confirms => RelType::Confirmed,
+            Stance::Denies => RelType::Denied,
+            Stance::Disputes => RelType::Disputed,
+            Stance::Retracts => RelType::Retracted,
+        }
+    }
+
+    /// The stance an evidence edge records; `None` for every other edge.
+    pub fn evidence_stance(self) -> Option<Stance> {
+        match self {
+            RelType::Asserted => Some(Stance::Asserts),
+            RelType::Confirmed => Some(Stance::Confirms),
+            RelType::Denied => Some(Stance::Denies),
+            RelType::Disputed => Some(Stance::Disputes),
+            RelType::Retracted => Some(Stance::Retracts),
+            _ => None,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,6 +162,11 @@ impl RelType {
             RelType::Value => "VALUE",
             RelType::ConflictsWith => "CONFLICTS_WITH",
             RelType::Refines => "REFINES",
+            RelType::Asserted => "ASSERTED",
+            RelType::Confirmed => "CONFIRMED",
+            RelType::Denied => "DENIED",
+            RelType::Disputed => "DISPUTED",
+            RelType::Retracted => "RETRACTED",
         }
     }
 

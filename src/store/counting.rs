@@ -7,7 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
+    Store, StoreError, Subgraph, WalkPath, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -69,6 +70,16 @@ impl Store for CountingStore {
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
         self.count();
         self.inner.expand(roots, plan).await
+    }
+
+    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+        self.count();
+        self.inner.paths(query).await
+    }
+
+    async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
+        self.count();
+        self.inner.neighbourhood(query).await
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

@@ -10,6 +10,7 @@ pub mod overlay;
 pub mod plan;
 pub mod search;
 pub mod sqlite;
+pub mod walk;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use counting::CountingStore;
 pub use plan::{Expanded, Hop, Plan, Step, Subgraph};
+pub use walk::{Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 
 use crate::model::record::{derived, EdgeRecord, NodeRecord};
 use crate::model::{Label, NodeId, RelType};
@@ -199,6 +201,14 @@ pub trait Store: Send + Sync + 'static {
     /// The roots (those that exist) and everything `plan` reaches from them, in one call:
     /// on Neo4j one query, whatever the number of rows and the depth of the plan.
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError>;
+
+    /// The `limit` shortest simple paths between two entities, in [`walk::path_order`]: on
+    /// Neo4j one query.
+    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError>;
+
+    /// The entities within `depth` hops of a centre and the hops between them: on Neo4j
+    /// one query.
+    async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError>;
 
     /// Up to `limit` node ids with a word starting with each word of `text`, in names,
     /// aliases, titles, statements or descriptions, ranked by [`search::rank`].

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
+    Store, StoreError, Subgraph, WalkPath, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 
 /// The store plus a pending batch, read-only. `nodes` and `edges` see the batch (stored
-/// nodes win, as `apply` leaves them untouched); listings and search see the store alone.
+/// nodes win, as `apply` leaves them untouched); listings, walks and search see the store
+/// alone.
 pub struct Overlay {
     store: Arc<dyn Store>,
     batch: WriteBatch,
@@ -77,6 +79,14 @@ impl Store for Overlay {
 
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
         self.store.expand(roots, plan).await
+    }
+
+    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+        self.store.paths(query).await
+    }
+
+    async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
+        self.store.neighbourhood(query).await
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

@@ -18,3 +18,4 @@ mod seed_fidelity;
 mod several_writers;
 mod statuses;
 mod store_calls;
+mod walks;

@@ -8,6 +8,7 @@
 mod bolt;
 mod cypher;
 mod migrations;
+mod walk;
 
 use std::fmt;
 use std::future::Future;
@@ -23,7 +24,8 @@ pub use migrations::SearchMode;
 use super::plan::Reached;
 use super::search::{self, Candidate, MAX_CANDIDATES};
 use super::{
-    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
+    Store, StoreError, Subgraph, WalkPath, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -422,6 +424,29 @@ impl Store for Neo4jStore {
             }
         }
         Ok(subgraph)
+    }
+
+    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+        if query.from == query.to || query.limit == 0 || query.max_hops == 0 {
+            return Ok(Vec::new());
+        }
+        let (text, params) = walk::paths(query);
+        let rows = self.rows(&text, &params).await?;
+        rows.iter().map(walk::path).collect()
+    }
+
+    async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
+        let (text, params) = walk::neighbourhood(query);
+        let rows = self.rows(&text, &params).await?;
+        let Some(row) = rows.first() else {
+            return Ok(Neighbourhood::default());
+        };
+        let levels = walk::levels(row, query.depth)?;
+        Ok(Neighbourhood::from_levels(
+            &query.centre,
+            levels,
+            query.max_nodes,
+        ))
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

@@ -7,6 +7,7 @@
 //! write is in flight. The process holds a lock on `kg.lock` in the data dir.
 
 mod sql;
+mod walk;
 
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Page, Plan, Store, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
+    Store, StoreError, Subgraph, WalkPath, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -185,6 +187,18 @@ impl Store for SqliteStore {
         let (roots, plan) = (roots.to_vec(), plan.clone());
         self.readers
             .read(move |c| sql::expand(c, &roots, &plan))
+            .await
+    }
+
+    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+        let query = query.clone();
+        self.readers.read(move |c| walk::paths(c, &query)).await
+    }
+
+    async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
+        let query = query.clone();
+        self.readers
+            .read(move |c| walk::neighbourhood(c, &query))
             .await
     }
 

@@ -69,7 +69,7 @@ fn decode(id: String, props: String) -> Result<NodeRecord, StoreError> {
     Ok(NodeRecord { id, props })
 }
 
-fn parse_id(text: String) -> Result<NodeId, StoreError> {
+pub(super) fn parse_id(text: String) -> Result<NodeId, StoreError> {
     NodeId::parse(&text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
 }
 

@@ -1,0 +1,486 @@
+//! For analysts: paths and neighbourhoods whose every hop rests on a claim, with the
+//! bounds the server enforces on them.
+
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use serde_json::Value;
+
+use super::entity::Node;
+use super::errors::{bad_input, code, domain_error, limit_exceeded};
+use super::explanation::ClaimStatus;
+use super::ids::decode;
+use super::loaders::{record, typed};
+use super::prefetch::read_ahead;
+use super::provenance::Claim;
+use super::scalars::Date;
+use crate::domain::attributes::attribute;
+use crate::domain::status;
+use crate::domain::{DomainError, Graph};
+use crate::model::{self, Label, NodeId, RelType};
+use crate::store::{NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
+
+/// The bounds on walks, each configurable (`kg serve --help`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// The most hops a path may have.
+    pub max_hops: usize,
+    /// The deepest neighbourhood.
+    pub max_depth: usize,
+    /// The most paths one `paths` returns.
+    pub max_paths: usize,
+    /// The most entities a path query or a neighbourhood returns.
+    pub max_nodes: usize,
+}
+
+impl Default for WalkLimits {
+    fn default() -> Self {
+        Self {
+            max_hops: 6,
+            max_depth: 3,
+            max_paths: 10,
+            max_nodes: 500,
+        }
+    }
+}
+
+/// What a walk may step through.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PathThrough {
+    /// Claims linking their subject and their (entity) value: "Musk took part in the
+    /// meeting", "the mission is part of the ministry".
+    Claims,
+    /// Who said what: an organisation that asserted, confirmed, denied, disputed or
+    /// retracted a claim (as a report's publisher, or as a cited source's affiliation) is
+    /// linked to the claim's subject and value.
+    Evidence,
+}
+
+/// How an edge reads along the path that uses it.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeDirection {
+    /// The path goes from the edge's `from` to its `to`.
+    Forward,
+    /// The path goes from the edge's `to` to its `from`.
+    Backward,
+}
+
+/// One edge between two entities, resting on a claim: a claim edge (subject to value) or
+/// an evidence edge (an organisation to what it spoke on).
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PathEdge {
+    /// For a claim edge, the claim's attribute (`participant`, `partOf`, ...); for an
+    /// evidence edge, the stance taken (`ASSERTS`, `CONFIRMS`, `DENIES`, `DISPUTES`,
+    /// `RETRACTS`).
+    kind: String,
+    /// Whether it is an evidence edge.
+    evidence: bool,
+    /// How the path (or the walk from a neighbourhood's centre) reads the edge.
+    direction: EdgeDirection,
+    #[graphql(skip)]
+    from: NodeId,
+    #[graphql(skip)]
+    to: NodeId,
+    #[graphql(skip)]
+    claim: NodeId,
+}
+
+#[async_graphql::ComplexObject]
+impl PathEdge {
+    /// Where the edge starts: a claim's subject, or the organisation that spoke.
+    async fn from(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Node>> {
+        Node::load(ctx, &self.from).await
+    }
+
+    /// Where the edge ends: a claim's value, or the entity the claim spoken on is about.
+    async fn to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Node>> {
+        Node::load(ctx, &self.to).await
+    }
+
+    /// The claim the edge rests on, with its status, explanation and assertions.
+    async fn claim(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
+        Ok(
+            typed::<model::Claim>(ctx, std::slice::from_ref(&self.claim))
+                .await?
+                .pop()
+                .map(Claim),
+        )
+    }
+}
+
+impl PathEdge {
+    /// The edge a hop stands for, read in its natural direction.
+    async fn of(ctx: &Context<'_>, hop: &WalkHop) -> async_graphql::Result<Self> {
+        let (speaker_first, stance) = match (
+            hop.from_link.evidence_stance(),
+            hop.to_link.evidence_stance(),
+        ) {
+            (Some(stance), _) => (Some(true), Some(stance)),
+            (None, Some(stance)) => (Some(false), Some(stance)),
+            (None, None) => (None, None),
+        };
+        let forward = match speaker_first {
+            Some(first) => first,
+            None => hop.from_link == RelType::Subject,
+        };
+        let kind = match stance {
+            Some(stance) => stance_name(stance).to_string(),
+            None => record(ctx, &hop.claim)
+                .await?
+                .and_then(|r| {
+                    r.props
+                        .get("attribute")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .unwrap_or_default(),
+        };
+        let (from, to) = if forward {
+            (hop.from.clone(), hop.to.clone())
+        } else {
+            (hop.to.clone(), hop.from.clone())
+        };
+        Ok(Self {
+            kind,
+            evidence: stance.is_some(),
+            direction: if forward {
+                EdgeDirection::Forward
+            } else {
+                EdgeDirection::Backward
+            },
+            from,
+            to,
+            claim: hop.claim.clone(),
+        })
+    }
+}
+
+fn stance_name(stance: model::Stance) -> &'static str {
+    match stance {
+        model::Stance::Asserts => "ASSERTS",
+        model::Stance::Confirms => "CONFIRMS",
+        model::Stance::Denies => "DENIES",
+        model::Stance::Disputes => "DISPUTES",
+        model::Stance::Retracts => "RETRACTS",
+    }
+}
+
+/// A path between two entities: `nodes[i]` and `nodes[i + 1]` are joined by `edges[i]`.
+#[derive(SimpleObject)]
+pub struct Path {
+    /// How many edges it has.
+    length: usize,
+    /// The entities along it, from the start to the end.
+    nodes: Vec<Node>,
+    /// The edges along it, each resting on a claim.
+    edges: Vec<PathEdge>,
+}
+
+/// Entities and the edges between them, ready for a graph-drawing library.
+#[derive(SimpleObject)]
+pub struct Subgraph {
+    /// The entities, nearest first.
+    nodes: Vec<Node>,
+    /// The edges between them, each resting on a claim.
+    edges: Vec<PathEdge>,
+    /// Whether more entities were within reach than the request's `first`.
+    truncated: bool,
+}
+
+/// The arguments that choose what a walk may rest on.
+struct WalkArgs {
+    through: Option<Vec<PathThrough>>,
+    attributes: Option<Vec<String>>,
+    min_status: Option<ClaimStatus>,
+    as_of: Option<Date>,
+}
+
+impl WalkArgs {
+    /// The filter, or the error naming the argument at fault.
+    fn filter(self) -> async_graphql::Result<WalkFilter> {
+        let through = self.through.unwrap_or_else(|| vec![PathThrough::Claims]);
+        if through.is_empty() {
+            return Err(bad_input(
+                "`through` needs CLAIMS, EVIDENCE or both",
+                code::BAD_USER_INPUT,
+            ));
+        }
+        if let Some(unknown) = self
+            .attributes
+            .iter()
+            .flatten()
+            .find(|a| attribute(a).is_none())
+        {
+            return Err(bad_input(
+                format!("`{unknown}` is not in the attribute catalogue (see `attributes`)"),
+                code::BAD_USER_INPUT,
+            ));
+        }
+        // As of a day, claims not yet reported that day are not yet there to walk.
+        let minimum = self
+            .min_status
+            .map(status::ClaimStatus::from)
+            .or(self.as_of.map(|_| status::ClaimStatus::Denied));
+        let statuses = minimum
+            .filter(|min| min.support() > 0)
+            .map(|min| min.at_least().into_iter().map(|s| s.as_str()).collect());
+        Ok(WalkFilter {
+            claims: through.contains(&PathThrough::Claims),
+            evidence: through.contains(&PathThrough::Evidence),
+            attributes: self.attributes,
+            statuses,
+            as_of: self.as_of.map(|d| d.0),
+        })
+    }
+}
+
+/// An entity's id from an argument, or the error saying what is wrong with it.
+fn entity_id(id: &ID, argument: &str) -> async_graphql::Result<NodeId> {
+    let id = decode(id)?;
+    match id.label() {
+        Label::Person | Label::Organization | Label::Place | Label::Event => Ok(id),
+        other => Err(bad_input(
+            format!(
+                "`{argument}` must be an entity (a person, organisation, place or event), not a {}",
+                other.as_str()
+            ),
+            code::BAD_USER_INPUT,
+        )),
+    }
+}
+
+/// A count argument within 1..=bound, its default when absent.
+fn bounded(
+    value: Option<i32>,
+    default: usize,
+    argument: &str,
+    bound: &str,
+    limit: usize,
+) -> async_graphql::Result<usize> {
+    let Some(value) = value else {
+        return Ok(default.min(limit));
+    };
+    if value < 1 {
+        return Err(bad_input(
+            format!("`{argument}` must be at least 1"),
+            code::BAD_USER_INPUT,
+        ));
+    }
+    let value = value as usize;
+    if value > limit {
+        return Err(limit_exceeded(argument, bound, limit));
+    }
+    Ok(value)
+}
+
+async fn path_object(ctx: &Context<'_>, path: &WalkPath) -> async_graphql::Result<Path> {
+    let mut ids: Vec<NodeId> = path.first().map(|h| h.from.clone()).into_iter().collect();
+    ids.extend(path.iter().map(|h| h.to.clone()));
+    let mut edges = Vec::with_capacity(path.len());
+    for hop in path {
+        edges.push(PathEdge::of(ctx, hop).await?);
+    }
+    Ok(Path {
+        length: path.len(),
+        nodes: Node::load_many(ctx, &ids).await?,
+        edges,
+    })
+}
+
+/// The ids a set of hops touches: its entities and the claims they rest on.
+fn touched<'a>(hops: impl Iterator<Item = &'a WalkHop>) -> Vec<NodeId> {
+    let mut ids: Vec<NodeId> = hops
+        .flat_map(|h| [h.from.clone(), h.claim.clone(), h.to.clone()])
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn store_error(error: crate::store::StoreError) -> async_graphql::Error {
+    domain_error(&DomainError::from(error))
+}
+
+/// Root fields for analysts.
+#[derive(Default)]
+pub struct WalkQuery;
+
+#[Object]
+impl WalkQuery {
+    /// The shortest path between two entities whose every edge rests on a claim that the
+    /// filters admit; null when there is none within `maxHops`. Ties are broken by the ids
+    /// along the paths, the same on every store.
+    #[allow(clippy::too_many_arguments)]
+    async fn shortest_path(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity the path starts from.")] from: ID,
+        #[graphql(desc = "The entity the path ends at.")] to: ID,
+        #[graphql(desc = "The most edges (default and bound: the server's `maxHops`, 6).")]
+        max_hops: Option<i32>,
+        #[graphql(desc = "Claim edges, evidence edges, or both (default: claims).")]
+        through: Option<Vec<PathThrough>>,
+        #[graphql(desc = "Only claims of these attributes.")] attributes: Option<Vec<String>>,
+        #[graphql(
+            desc = "Only claims at least this well supported: CONFIRMED > CORROBORATED > REPORTED > DISPUTED > DENIED > RETRACTED, UNREPORTED."
+        )]
+        min_status: Option<ClaimStatus>,
+        #[graphql(
+            desc = "Statuses as of this day; claims not yet reported that day are left out."
+        )]
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<Option<Path>> {
+        let args = WalkArgs {
+            through,
+            attributes,
+            min_status,
+            as_of,
+        };
+        let mut found = self
+            .find_paths(ctx, (&from, &to), max_hops, Some(1), args)
+            .await?;
+        Ok(if found.is_empty() {
+            None
+        } else {
+            Some(found.remove(0))
+        })
+    }
+
+    /// The `first` shortest simple paths between two entities (no entity or claim twice),
+    /// shortest first, ties broken by the ids along them, the same on every store.
+    #[allow(clippy::too_many_arguments)]
+    async fn paths(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity the path starts from.")] from: ID,
+        #[graphql(desc = "The entity the path ends at.")] to: ID,
+        #[graphql(desc = "The most edges a path may have (default and bound: 6).")]
+        max_hops: Option<i32>,
+        #[graphql(desc = "How many paths (default 3; bound: the server's `paths`, 10).")]
+        first: Option<i32>,
+        #[graphql(desc = "Claim edges, evidence edges, or both (default: claims).")]
+        through: Option<Vec<PathThrough>>,
+        #[graphql(desc = "Only claims of these attributes.")] attributes: Option<Vec<String>>,
+        #[graphql(desc = "Only claims at least this well supported.")] min_status: Option<
+            ClaimStatus,
+        >,
+        #[graphql(
+            desc = "Statuses as of this day; claims not yet reported that day are left out."
+        )]
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<Vec<Path>> {
+        let args = WalkArgs {
+            through,
+            attributes,
+            min_status,
+            as_of,
+        };
+        self.find_paths(ctx, (&from, &to), max_hops, first, args)
+            .await
+    }
+
+    /// The entities within `depth` edges of one, and the edges between them: the nearest
+    /// `first` (default 100; bound: the server's `nodes`, 500), then by id.
+    #[allow(clippy::too_many_arguments)]
+    async fn neighborhood(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entity at the centre.")] id: ID,
+        #[graphql(desc = "How many edges out (default 1; bound: the server's `depth`, 3).")]
+        depth: Option<i32>,
+        #[graphql(desc = "How many entities at most, the centre included.")] first: Option<i32>,
+        #[graphql(desc = "Claim edges, evidence edges, or both (default: claims).")]
+        through: Option<Vec<PathThrough>>,
+        #[graphql(desc = "Only claims of these attributes.")] attributes: Option<Vec<String>>,
+        #[graphql(desc = "Only claims at least this well supported.")] min_status: Option<
+            ClaimStatus,
+        >,
+        #[graphql(
+            desc = "Statuses as of this day; claims not yet reported that day are left out."
+        )]
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<Subgraph> {
+        let limits = ctx.data_unchecked::<WalkLimits>();
+        let centre = entity_id(&id, "id")?;
+        let depth = bounded(depth, 1, "depth", "depth", limits.max_depth)?;
+        let max_nodes = bounded(first, 100, "first", "nodes", limits.max_nodes)?;
+        let filter = WalkArgs {
+            through,
+            attributes,
+            min_status,
+            as_of,
+        }
+        .filter()?;
+        let graph = ctx.data_unchecked::<Graph>();
+        let found = graph
+            .store()
+            .neighbourhood(&NeighbourhoodQuery {
+                centre,
+                depth,
+                filter,
+                max_nodes,
+            })
+            .await
+            .map_err(store_error)?;
+        let ids: Vec<NodeId> = found.nodes.iter().map(|(id, _)| id.clone()).collect();
+        let mut wanted = touched(found.hops.iter());
+        wanted.extend(ids.iter().cloned());
+        read_ahead(ctx, &wanted).await?;
+        let mut edges = Vec::with_capacity(found.hops.len());
+        for hop in &found.hops {
+            edges.push(PathEdge::of(ctx, hop).await?);
+        }
+        Ok(Subgraph {
+            nodes: Node::load_many(ctx, &ids).await?,
+            edges,
+            truncated: found.truncated,
+        })
+    }
+}
+
+impl WalkQuery {
+    async fn find_paths(
+        &self,
+        ctx: &Context<'_>,
+        (from, to): (&ID, &ID),
+        max_hops: Option<i32>,
+        first: Option<i32>,
+        args: WalkArgs,
+    ) -> async_graphql::Result<Vec<Path>> {
+        let limits = ctx.data_unchecked::<WalkLimits>();
+        let max_hops = bounded(
+            max_hops,
+            limits.max_hops,
+            "maxHops",
+            "maxHops",
+            limits.max_hops,
+        )?;
+        let limit = bounded(first, 3, "first", "paths", limits.max_paths)?;
+        let from = entity_id(from, "from")?;
+        let to = entity_id(to, "to")?;
+        if from == to {
+            return Err(bad_input(
+                "`from` and `to` are the same entity",
+                code::BAD_USER_INPUT,
+            ));
+        }
+        let filter = args.filter()?;
+        let graph = ctx.data_unchecked::<Graph>();
+        let found = graph
+            .store()
+            .paths(&PathQuery {
+                from,
+                to,
+                max_hops,
+                filter,
+                limit,
+            })
+            .await
+            .map_err(store_error)?;
+        read_ahead(ctx, &touched(found.iter().flatten())).await?;
+        let mut paths = Vec::with_capacity(found.len());
+        for path in &found {
+            paths.push(path_object(ctx, path).await?);
+        }
+        Ok(paths)
+    }
+}

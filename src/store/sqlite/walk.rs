@@ -1,0 +1,326 @@
+//! Paths and neighbourhoods on the embedded store: a search in Rust over the indexed
+//! adjacency (`edges` by source and by destination), read in batches inside one read
+//! transaction.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rusqlite::Connection;
+
+use super::sql::{id_list, nodes};
+use super::{internal, sql};
+use crate::model::{NodeId, RelType};
+use crate::store::walk::{
+    Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath,
+};
+use crate::store::StoreError;
+
+/// The hops leaving entities, read from the store on first use and kept for the walk.
+struct Adjacency<'c> {
+    c: &'c Connection,
+    filter: &'c WalkFilter,
+    hops: HashMap<NodeId, Vec<WalkHop>>,
+}
+
+/// `(near, rel, far)` rows of edges of these types at these ids (JSON arrays).
+fn links(
+    c: &Connection,
+    ids: &str,
+    rels: &[RelType],
+    near_is_source: bool,
+) -> Result<Vec<(NodeId, RelType, NodeId)>, StoreError> {
+    if rels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rels = serde_json::to_string(&rels.iter().map(|r| r.as_str()).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let sql = if near_is_source {
+        "SELECT src, rel, dst FROM edges
+         WHERE src IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?2))"
+    } else {
+        "SELECT dst, rel, src FROM edges
+         WHERE dst IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?2))"
+    };
+    let mut statement = c.prepare_cached(sql).map_err(internal)?;
+    let rows = statement
+        .query_map([ids, rels.as_str()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(internal)?;
+    rows.map(|row| {
+        let (near, rel, far) = row.map_err(internal)?;
+        let rel = RelType::parse(&rel)
+            .ok_or_else(|| StoreError::Internal(format!("unknown relationship {rel}")))?;
+        Ok((sql::parse_id(near)?, rel, sql::parse_id(far)?))
+    })
+    .collect()
+}
+
+impl<'c> Adjacency<'c> {
+    fn new(c: &'c Connection, filter: &'c WalkFilter) -> Self {
+        Self {
+            c,
+            filter,
+            hops: HashMap::new(),
+        }
+    }
+
+    /// Every link between these nodes and claims: entities to the claims they are linked
+    /// to, or claims to their linked entities. Subject and value edges leave the claim;
+    /// evidence edges enter it.
+    fn claim_links(
+        &self,
+        ids: &[NodeId],
+        from_claims: bool,
+    ) -> Result<Vec<(NodeId, RelType, NodeId)>, StoreError> {
+        let ids = id_list(ids);
+        let party: Vec<RelType> = self
+            .filter
+            .rels()
+            .into_iter()
+            .filter(|r| r.evidence_stance().is_none())
+            .collect();
+        let evidence: Vec<RelType> = self
+            .filter
+            .rels()
+            .into_iter()
+            .filter(|r| r.evidence_stance().is_some())
+            .collect();
+        let mut found = links(self.c, &ids, &party, from_claims)?;
+        found.extend(links(self.c, &ids, &evidence, !from_claims)?);
+        Ok(found)
+    }
+
+    /// Reads the hops leaving the entities not read yet.
+    fn read(&mut self, entities: &[NodeId]) -> Result<(), StoreError> {
+        let missing: Vec<NodeId> = entities
+            .iter()
+            .filter(|e| !self.hops.contains_key(*e))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let near = self.claim_links(&missing, false)?;
+        let claims: Vec<NodeId> = near
+            .iter()
+            .map(|(_, _, claim)| claim.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let admitted: HashSet<NodeId> = nodes(self.c, &id_list(&claims))?
+            .into_iter()
+            .filter(|record| self.filter.admits(record))
+            .map(|record| record.id)
+            .collect();
+        let admitted_list: Vec<NodeId> = admitted.iter().cloned().collect();
+        let mut ends: HashMap<NodeId, Vec<(RelType, NodeId)>> = HashMap::new();
+        for (claim, rel, entity) in self.claim_links(&admitted_list, true)? {
+            ends.entry(claim).or_default().push((rel, entity));
+        }
+        for entity in &missing {
+            self.hops.insert(entity.clone(), Vec::new());
+        }
+        for (entity, from_link, claim) in near {
+            if !admitted.contains(&claim) {
+                continue;
+            }
+            for (to_link, to) in ends.get(&claim).into_iter().flatten() {
+                if *to != entity && self.filter.joins(from_link, *to_link) {
+                    let hop = WalkHop {
+                        from: entity.clone(),
+                        from_link,
+                        claim: claim.clone(),
+                        to_link: *to_link,
+                        to: to.clone(),
+                    };
+                    self.hops.entry(entity.clone()).or_default().push(hop);
+                }
+            }
+        }
+        for hops in self.hops.values_mut() {
+            // The order paths are enumerated in: by the ids along them, then the links.
+            hops.sort_by_cached_key(|h| {
+                (
+                    h.claim.to_string(),
+                    h.to.to_string(),
+                    h.from_link.as_str(),
+                    h.to_link.as_str(),
+                )
+            });
+            hops.dedup();
+        }
+        Ok(())
+    }
+
+    fn hops(&self, entity: &NodeId) -> &[WalkHop] {
+        self.hops.get(entity).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+/// Distances in hops to one entity, found breadth first one level at a time, as far as
+/// asked so far.
+struct Distances {
+    known: HashMap<NodeId, usize>,
+    frontier: Vec<NodeId>,
+    depth: usize,
+}
+
+impl Distances {
+    fn new(target: &NodeId) -> Self {
+        Self {
+            known: HashMap::from([(target.clone(), 0)]),
+            frontier: vec![target.clone()],
+            depth: 0,
+        }
+    }
+
+    /// Extends the search until every entity within `depth` hops is known.
+    fn reach(&mut self, adjacency: &mut Adjacency, depth: usize) -> Result<(), StoreError> {
+        while self.depth < depth && !self.frontier.is_empty() {
+            adjacency.read(&self.frontier)?;
+            let mut next = Vec::new();
+            for entity in &self.frontier {
+                for hop in adjacency.hops(entity) {
+                    if !self.known.contains_key(&hop.to) {
+                        self.known.insert(hop.to.clone(), self.depth + 1);
+                        next.push(hop.to.clone());
+                    }
+                }
+            }
+            self.frontier = next;
+            self.depth += 1;
+        }
+        Ok(())
+    }
+
+    /// The distance, if within the depth searched.
+    fn of(&self, entity: &NodeId) -> Option<usize> {
+        self.known.get(entity).copied()
+    }
+}
+
+/// Appends to `found`, in path order, the simple paths of exactly `length` hops from the
+/// last entity of `path` to the target, until `found` holds `limit`.
+#[allow(clippy::too_many_arguments)]
+fn extend(
+    adjacency: &mut Adjacency,
+    distances: &Distances,
+    at: &NodeId,
+    path: &mut WalkPath,
+    visited: &mut HashSet<NodeId>,
+    length: usize,
+    found: &mut Vec<WalkPath>,
+    limit: usize,
+) -> Result<(), StoreError> {
+    if found.len() >= limit {
+        return Ok(());
+    }
+    if path.len() == length {
+        if distances.of(at) == Some(0) {
+            found.push(path.clone());
+        }
+        return Ok(());
+    }
+    let remaining = length - path.len();
+    adjacency.read(std::slice::from_ref(at))?;
+    let hops: Vec<WalkHop> = adjacency.hops(at).to_vec();
+    for hop in hops {
+        // Prune what cannot reach the target in the hops left.
+        if distances.of(&hop.to).is_none_or(|d| d > remaining - 1) {
+            continue;
+        }
+        if visited.contains(&hop.to) || visited.contains(&hop.claim) {
+            continue;
+        }
+        visited.insert(hop.to.clone());
+        visited.insert(hop.claim.clone());
+        let next = hop.to.clone();
+        path.push(hop);
+        extend(
+            adjacency, distances, &next, path, visited, length, found, limit,
+        )?;
+        if let Some(hop) = path.pop() {
+            visited.remove(&hop.to);
+            visited.remove(&hop.claim);
+        }
+    }
+    Ok(())
+}
+
+/// The `limit` shortest simple paths, shortest first, each length in path order.
+pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+    let mut adjacency = Adjacency::new(c, &query.filter);
+    let mut distances = Distances::new(&query.to);
+    let mut found = Vec::new();
+    if query.from == query.to || query.limit == 0 {
+        return Ok(found);
+    }
+    for length in 1..=query.max_hops {
+        // Every entity a path of this length can pass through is within `length - 1`
+        // hops of the target, and the start within `length`.
+        distances.reach(&mut adjacency, length)?;
+        if distances.of(&query.from).is_none_or(|d| d > length) {
+            continue;
+        }
+        let mut visited = HashSet::from([query.from.clone()]);
+        extend(
+            &mut adjacency,
+            &distances,
+            &query.from,
+            &mut Vec::new(),
+            &mut visited,
+            length,
+            &mut found,
+            query.limit,
+        )?;
+        if found.len() >= query.limit {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// The entities within `depth` hops of the centre, level by level, then one more level
+/// read only for the hops among the outermost entities.
+pub(super) fn neighbourhood(
+    c: &Connection,
+    query: &NeighbourhoodQuery,
+) -> Result<Neighbourhood, StoreError> {
+    if nodes(c, &id_list(std::slice::from_ref(&query.centre)))?.is_empty() {
+        return Ok(Neighbourhood::default());
+    }
+    let mut adjacency = Adjacency::new(c, &query.filter);
+    let mut seen: HashSet<NodeId> = HashSet::from([query.centre.clone()]);
+    let mut frontier = vec![query.centre.clone()];
+    let mut levels = Vec::new();
+    for level in 0..=query.depth {
+        adjacency.read(&frontier)?;
+        let closing = level == query.depth;
+        let mut hops = Vec::new();
+        let mut next = Vec::new();
+        for entity in &frontier {
+            for hop in adjacency.hops(entity) {
+                if closing && !seen.contains(&hop.to) {
+                    continue;
+                }
+                if !closing && seen.insert(hop.to.clone()) {
+                    next.push(hop.to.clone());
+                }
+                hops.push(hop.clone());
+            }
+        }
+        levels.push(hops);
+        frontier = next;
+    }
+    Ok(Neighbourhood::from_levels(
+        &query.centre,
+        levels,
+        query.max_nodes,
+    ))
+}
