@@ -315,3 +315,181 @@ async fn the_bounds_are_set_when_the_server_starts() {
         5
     );
 }
+
+/// A generated graph: people linked by `partner` claims, each asserted by one outlet or by
+/// two (so corroborated), with the claims as (key, subject, value, corroborated).
+struct Generated {
+    claims: Vec<(String, String, String, bool)>,
+}
+
+impl Generated {
+    fn new(people: usize, links: usize) -> Self {
+        // A fixed linear congruential sequence: the same graph on every run and store.
+        let mut state: u64 = 20_241_117;
+        let mut next = move |n: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        let mut claims = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        while claims.len() < links {
+            let (a, b) = (next(people), next(people));
+            if a == b || !seen.insert((a.min(b), a.max(b))) {
+                continue;
+            }
+            let key = format!("link-{:02}", claims.len());
+            claims.push((key, format!("p{a:02}"), format!("p{b:02}"), next(3) == 0));
+        }
+        Self { claims }
+    }
+
+    fn reports(&self, people: usize) -> Vec<Value> {
+        let entities: Vec<Value> = (0..people)
+            .map(|i| json!({ "key": format!("p{i:02}"), "type": "PERSON", "name": format!("Generated person {i:02}") }))
+            .chain((0..2).map(|o| json!({ "key": format!("outlet-{o}"), "type": "ORGANIZATION", "organizationKind": "NEWS_OUTLET", "name": format!("Outlet {o}") })))
+            .collect();
+        let claims: Vec<Value> = self
+            .claims
+            .iter()
+            .map(|(key, a, b, _)| json!({ "key": key, "statement": format!("{a} and {b} were partners"), "subject": a, "attribute": "partner", "value": { "entity": b } }))
+            .collect();
+        let first = json!({
+            "key": "generated-0", "title": "Generated report 0", "kind": "ARTICLE", "publisher": "outlet-0",
+            "entities": entities, "claims": claims,
+            "assertions": self.claims.iter().map(|(key, ..)| json!({ "claim": key, "stance": "ASSERTS" })).collect::<Vec<_>>()
+        });
+        let second = json!({
+            "key": "generated-1", "title": "Generated report 1", "kind": "ARTICLE", "publisher": "outlet-1",
+            "assertions": self.claims.iter().filter(|c| c.3).map(|(key, ..)| json!({ "claim": key, "stance": "ASSERTS" })).collect::<Vec<_>>()
+        });
+        vec![first, second]
+    }
+
+    /// Every simple path from `from` to `to` of at most `max` hops, in the order the API
+    /// promises, each spelled as its entity keys and claim keys alternating.
+    fn paths(&self, from: &str, to: &str, max: usize, corroborated_only: bool) -> Vec<Vec<String>> {
+        let mut found: Vec<(Vec<String>, Vec<String>, Vec<&str>)> = Vec::new();
+        let mut stack = vec![(vec![from.to_string()], Vec::<String>::new(), Vec::<&str>::new())];
+        while let Some((entities, claims, types)) = stack.pop() {
+            let at = entities.last().unwrap().clone();
+            if at == to {
+                let mut ids = vec![format!("Person:{}", entities[0])];
+                for (claim, entity) in claims.iter().zip(&entities[1..]) {
+                    ids.push(format!("Claim:{claim}"));
+                    ids.push(format!("Person:{entity}"));
+                }
+                found.push((ids, claims.clone(), types.clone()));
+                continue;
+            }
+            if claims.len() == max {
+                continue;
+            }
+            for (key, a, b, corroborated) in &self.claims {
+                if corroborated_only && !corroborated || claims.contains(key) {
+                    continue;
+                }
+                let (next, links) = if *a == at { (b, ["SUBJECT", "VALUE"]) } else if *b == at { (a, ["VALUE", "SUBJECT"]) } else { continue };
+                if entities.contains(next) {
+                    continue;
+                }
+                let mut entities = entities.clone();
+                entities.push(next.clone());
+                let mut claims = claims.clone();
+                claims.push(key.clone());
+                let mut types = types.clone();
+                types.extend(links);
+                stack.push((entities, claims, types));
+            }
+        }
+        found.sort_by(|x, y| x.0.len().cmp(&y.0.len()).then_with(|| x.0.cmp(&y.0)).then_with(|| x.2.cmp(&y.2)));
+        found
+            .into_iter()
+            .map(|(ids, ..)| ids.into_iter().map(|id| id.split_once(':').unwrap().1.to_string()).collect())
+            .collect()
+    }
+
+    /// The keys within `depth` hops of `centre`, nearest first then by key, and the claims
+    /// between them.
+    fn neighbourhood(&self, centre: &str, depth: usize) -> (Vec<String>, Vec<String>) {
+        let mut distance = std::collections::BTreeMap::from([(centre.to_string(), 0)]);
+        for level in 0..depth {
+            let frontier: Vec<String> = distance.iter().filter(|(_, d)| **d == level).map(|(k, _)| k.clone()).collect();
+            for (_, a, b, _) in &self.claims {
+                for (here, there) in [(a, b), (b, a)] {
+                    if frontier.contains(here) && !distance.contains_key(there) {
+                        distance.insert(there.clone(), level + 1);
+                    }
+                }
+            }
+        }
+        let mut nodes: Vec<(usize, String)> = distance.iter().map(|(k, d)| (*d, k.clone())).collect();
+        nodes.sort();
+        let keys: Vec<String> = nodes.into_iter().map(|(_, k)| k).collect();
+        let mut claims: Vec<String> = self
+            .claims
+            .iter()
+            .filter(|(_, a, b, _)| keys.contains(a) && keys.contains(b))
+            .map(|(key, ..)| key.clone())
+            .collect();
+        claims.sort();
+        (keys, claims)
+    }
+}
+
+conformance! {
+    async fn on_a_generated_graph_walks_match_an_exhaustive_search(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        let (people, generated) = (14, Generated::new(14, 26));
+        app.data_with(
+            "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
+            json!({ "inputs": generated.reports(people) }),
+        )
+        .await;
+        let mut ids = std::collections::HashMap::new();
+        for i in 0..people {
+            let key = format!("p{i:02}");
+            ids.insert(key, app.id_of(&format!("Generated person {i:02}"), "Person").await);
+        }
+        let id = |key: &str| ids[key].clone();
+        let spell = |path: &Value| -> Vec<String> {
+            let keys = strings(&path["nodes"], "/key");
+            let claims = strings(&path["edges"], "/claim/key");
+            let mut spelled = vec![keys[0].clone()];
+            for (claim, key) in claims.iter().zip(&keys[1..]) {
+                spelled.push(claim.clone());
+                spelled.push(key.clone());
+            }
+            spelled
+        };
+        let mut compared = 0;
+        for (from, to) in [("p00", "p07"), ("p03", "p11"), ("p05", "p13"), ("p01", "p02")] {
+            for (min, corroborated_only) in [(None, false), (Some("CORROBORATED"), true)] {
+                let expected: Vec<Vec<String>> = generated.paths(from, to, 4, corroborated_only).into_iter().take(10).collect();
+                let data = app
+                    .data_with(
+                        "query($from: ID!, $to: ID!, $min: ClaimStatus) { paths(from: $from, to: $to, first: 10, maxHops: 4, minStatus: $min) { nodes { ... on Entity { key } } edges { claim { key } } } }",
+                        json!({ "from": id(from), "to": id(to), "min": min }),
+                    )
+                    .await;
+                let found: Vec<Vec<String>> = data["paths"].as_array().unwrap().iter().map(spell).collect();
+                assert_eq!(found, expected, "{from} to {to}, at least {min:?}");
+                compared += found.len();
+            }
+        }
+        assert!(compared > 20, "the generated graph has paths to compare: {compared}");
+
+        for (centre, depth) in [("p00", 1), ("p04", 2)] {
+            let (keys, claims) = generated.neighbourhood(centre, depth);
+            let data = app
+                .data_with(
+                    "query($id: ID!, $depth: Int) { neighborhood(id: $id, depth: $depth, first: 500) { nodes { ... on Entity { key } } edges { claim { key } } } }",
+                    json!({ "id": id(centre), "depth": depth }),
+                )
+                .await;
+            assert_eq!(strings(&data["neighborhood"]["nodes"], "/key"), keys, "around {centre}");
+            let mut found = strings(&data["neighborhood"]["edges"], "/claim/key");
+            found.sort();
+            assert_eq!(found, claims, "around {centre}");
+        }
+    }
+}
