@@ -1,6 +1,7 @@
 //! The GraphQL API: the only module that knows async-graphql. It turns requests into
 //! batched domain calls and domain results into typed, documented GraphQL objects.
 
+mod analysis;
 mod batcher;
 mod connection;
 mod entity;

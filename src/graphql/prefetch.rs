@@ -18,7 +18,7 @@ use crate::domain::{DomainError, Graph};
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId, RelType};
 use crate::store::plan::child_of;
-use crate::store::{Direction, Expanded, Hop, Plan, Step};
+use crate::store::{Direction, Expanded, Hop, Plan, Step, Subgraph};
 
 /// The most selection fields one plan looks at. Fragments that spread each other can make a
 /// small query name millions of fields; past this the plan stops growing and what it left
@@ -107,6 +107,23 @@ pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Res
         .map_err(|e| domain_error(&DomainError::from(e)))?;
     reads.absorb_records(&records);
     Ok(())
+}
+
+/// Runs a plan a root field built for its fixed shape (a timeline, an attribution chain)
+/// with one store call, keeps what it read for the request's resolvers, and returns it.
+pub async fn read_plan(
+    ctx: &Context<'_>,
+    roots: &[NodeId],
+    plan: &Plan,
+) -> async_graphql::Result<Subgraph> {
+    let graph = ctx.data_unchecked::<Graph>();
+    let subgraph = graph
+        .store()
+        .expand(roots, plan)
+        .await
+        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    reads(ctx).absorb(Expanded::from_subgraph(plan, subgraph.clone()));
+    Ok(subgraph)
 }
 
 pub fn reads<'a>(ctx: &Context<'a>) -> &'a RequestReads {

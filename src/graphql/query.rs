@@ -10,6 +10,7 @@ use futures_util::Stream;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
+use super::analysis::AnalysisQuery;
 use super::connection::{page, window, Page, PageArgs, MAX_PAGE_SIZE};
 use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
 use super::errors::{bad_input, code, domain_error};
@@ -31,9 +32,10 @@ use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
 /// The most reports one `importReports` call takes.
 const MAX_IMPORT_BATCH: usize = 1_000;
 
-/// Queries: the core ones and the analysts' walks.
+/// Queries: the core ones, the analysts' walks, and their timelines, contested claims and
+/// attribution chains.
 #[derive(MergedObject, Default)]
-pub struct Query(CoreQuery, WalkQuery);
+pub struct Query(CoreQuery, WalkQuery, AnalysisQuery);
 
 /// Lookups, search, listings, and the catalogue and rule the graph follows.
 #[derive(Default)]

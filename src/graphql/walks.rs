@@ -16,7 +16,7 @@ use crate::domain::attributes::attribute;
 use crate::domain::status;
 use crate::domain::{DomainError, Graph};
 use crate::model::{self, Label, NodeId, RelType};
-use crate::store::{NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
+use crate::store::{Direction, Hop, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 
 /// The bounds on walks, each configurable (`kg serve --help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +70,9 @@ pub enum EdgeDirection {
 pub struct PathEdge {
     /// For a claim edge, the claim's attribute (`participant`, `partOf`, ...); for an
     /// evidence edge, the stance taken (`ASSERTS`, `CONFIRMS`, `DENIES`, `DISPUTES`,
-    /// `RETRACTS`).
+    /// `RETRACTS`); in an attribution chain, the relationship (`ABOUT`, `MADE_IN`, ...).
     kind: String,
-    /// Whether it is an evidence edge.
+    /// Whether it is an evidence edge (or, in an attribution chain, a provenance edge).
     evidence: bool,
     /// How the path (or the walk from a neighbourhood's centre) reads the edge.
     direction: EdgeDirection,
@@ -108,6 +108,29 @@ impl PathEdge {
 }
 
 impl PathEdge {
+    /// A provenance edge of an attribution chain: `near` reached `far` by `hop` from the
+    /// chain's claim outwards; the edge reads in the relationship's own direction.
+    pub(super) fn provenance(near: &NodeId, far: &NodeId, hop: Hop, claim: &NodeId) -> Self {
+        let forward = hop.direction == Direction::Out;
+        let (from, to) = if forward {
+            (near.clone(), far.clone())
+        } else {
+            (far.clone(), near.clone())
+        };
+        Self {
+            kind: hop.rel.as_str().to_string(),
+            evidence: true,
+            direction: if forward {
+                EdgeDirection::Forward
+            } else {
+                EdgeDirection::Backward
+            },
+            from,
+            to,
+            claim: claim.clone(),
+        }
+    }
+
     /// The edge a hop stands for, read in its natural direction.
     async fn of(ctx: &Context<'_>, hop: &WalkHop) -> async_graphql::Result<Self> {
         let (speaker_first, stance) = match (
@@ -184,6 +207,17 @@ pub struct Subgraph {
     edges: Vec<PathEdge>,
     /// Whether more entities were within reach than the request's `first`.
     truncated: bool,
+}
+
+impl Subgraph {
+    /// A whole subgraph: nothing was cut.
+    pub(super) fn of(nodes: Vec<Node>, edges: Vec<PathEdge>) -> Self {
+        Self {
+            nodes,
+            edges,
+            truncated: false,
+        }
+    }
 }
 
 /// The arguments that choose what a walk may rest on.

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod analysis;
 mod crash_recovery;
 mod filters;
 mod http;

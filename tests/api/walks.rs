@@ -327,7 +327,9 @@ impl Generated {
         // A fixed linear congruential sequence: the same graph on every run and store.
         let mut state: u64 = 20_241_117;
         let mut next = move |n: usize| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             ((state >> 33) as usize) % n
         };
         let mut claims = Vec::new();
@@ -369,7 +371,11 @@ impl Generated {
     /// promises, each spelled as its entity keys and claim keys alternating.
     fn paths(&self, from: &str, to: &str, max: usize, corroborated_only: bool) -> Vec<Vec<String>> {
         let mut found: Vec<(Vec<String>, Vec<String>, Vec<&str>)> = Vec::new();
-        let mut stack = vec![(vec![from.to_string()], Vec::<String>::new(), Vec::<&str>::new())];
+        let mut stack = vec![(
+            vec![from.to_string()],
+            Vec::<String>::new(),
+            Vec::<&str>::new(),
+        )];
         while let Some((entities, claims, types)) = stack.pop() {
             let at = entities.last().unwrap().clone();
             if at == to {
@@ -388,7 +394,13 @@ impl Generated {
                 if corroborated_only && !corroborated || claims.contains(key) {
                     continue;
                 }
-                let (next, links) = if *a == at { (b, ["SUBJECT", "VALUE"]) } else if *b == at { (a, ["VALUE", "SUBJECT"]) } else { continue };
+                let (next, links) = if *a == at {
+                    (b, ["SUBJECT", "VALUE"])
+                } else if *b == at {
+                    (a, ["VALUE", "SUBJECT"])
+                } else {
+                    continue;
+                };
                 if entities.contains(next) {
                     continue;
                 }
@@ -401,10 +413,19 @@ impl Generated {
                 stack.push((entities, claims, types));
             }
         }
-        found.sort_by(|x, y| x.0.len().cmp(&y.0.len()).then_with(|| x.0.cmp(&y.0)).then_with(|| x.2.cmp(&y.2)));
+        found.sort_by(|x, y| {
+            x.0.len()
+                .cmp(&y.0.len())
+                .then_with(|| x.0.cmp(&y.0))
+                .then_with(|| x.2.cmp(&y.2))
+        });
         found
             .into_iter()
-            .map(|(ids, ..)| ids.into_iter().map(|id| id.split_once(':').unwrap().1.to_string()).collect())
+            .map(|(ids, ..)| {
+                ids.into_iter()
+                    .map(|id| id.split_once(':').unwrap().1.to_string())
+                    .collect()
+            })
             .collect()
     }
 
@@ -413,7 +434,11 @@ impl Generated {
     fn neighbourhood(&self, centre: &str, depth: usize) -> (Vec<String>, Vec<String>) {
         let mut distance = std::collections::BTreeMap::from([(centre.to_string(), 0)]);
         for level in 0..depth {
-            let frontier: Vec<String> = distance.iter().filter(|(_, d)| **d == level).map(|(k, _)| k.clone()).collect();
+            let frontier: Vec<String> = distance
+                .iter()
+                .filter(|(_, d)| **d == level)
+                .map(|(k, _)| k.clone())
+                .collect();
             for (_, a, b, _) in &self.claims {
                 for (here, there) in [(a, b), (b, a)] {
                     if frontier.contains(here) && !distance.contains_key(there) {
@@ -422,7 +447,8 @@ impl Generated {
                 }
             }
         }
-        let mut nodes: Vec<(usize, String)> = distance.iter().map(|(k, d)| (*d, k.clone())).collect();
+        let mut nodes: Vec<(usize, String)> =
+            distance.iter().map(|(k, d)| (*d, k.clone())).collect();
         nodes.sort();
         let keys: Vec<String> = nodes.into_iter().map(|(_, k)| k).collect();
         let mut claims: Vec<String> = self
