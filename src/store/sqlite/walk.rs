@@ -8,6 +8,7 @@ use rusqlite::Connection;
 
 use super::sql::{id_list, nodes};
 use super::{internal, sql};
+use crate::model::record::NodeRecord;
 use crate::model::{NodeId, RelType};
 use crate::store::walk::{
     Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath,
@@ -55,6 +56,33 @@ fn links(
         let rel = RelType::parse(&rel)
             .ok_or_else(|| StoreError::Internal(format!("unknown relationship {rel}")))?;
         Ok((sql::parse_id(near)?, rel, sql::parse_id(far)?))
+    })
+    .collect()
+}
+
+/// What a walk filter reads of claims: their attribute and statuses, not the whole record.
+fn filter_facts(c: &Connection, claims: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+    let mut statement = c
+        .prepare_cached(
+            "SELECT id, json_object('attribute', json_extract(props, '$.attribute'),
+                                    'status', json_extract(props, '$.status'),
+                                    'status_timeline', json_extract(props, '$.status_timeline'))
+             FROM nodes WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .map_err(internal)?;
+    let rows = statement
+        .query_map([id_list(claims)], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(internal)?;
+    rows.map(|row| {
+        let (id, facts) = row.map_err(internal)?;
+        let props = serde_json::from_str(&facts)
+            .map_err(|e| StoreError::Internal(format!("facts of {id}: {e}")))?;
+        Ok(NodeRecord {
+            id: sql::parse_id(id)?,
+            props,
+        })
     })
     .collect()
 }
@@ -113,11 +141,15 @@ impl<'c> Adjacency<'c> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let admitted: HashSet<NodeId> = nodes(self.c, &id_list(&claims))?
-            .into_iter()
-            .filter(|record| self.filter.admits(record))
-            .map(|record| record.id)
-            .collect();
+        let admitted: HashSet<NodeId> = if self.filter.admits_all() {
+            claims.into_iter().collect()
+        } else {
+            filter_facts(self.c, &claims)?
+                .into_iter()
+                .filter(|record| self.filter.admits(record))
+                .map(|record| record.id)
+                .collect()
+        };
         let admitted_list: Vec<NodeId> = admitted.iter().cloned().collect();
         let mut ends: HashMap<NodeId, Vec<(RelType, NodeId)>> = HashMap::new();
         for (claim, rel, entity) in self.claim_links(&admitted_list, true)? {
@@ -143,7 +175,10 @@ impl<'c> Adjacency<'c> {
                 }
             }
         }
-        for hops in self.hops.values_mut() {
+        for entity in &missing {
+            let Some(hops) = self.hops.get_mut(entity) else {
+                continue;
+            };
             // The order paths are enumerated in: by the ids along them, then the links.
             hops.sort_by_cached_key(|h| {
                 (
@@ -203,6 +238,65 @@ impl Distances {
     fn of(&self, entity: &NodeId) -> Option<usize> {
         self.known.get(entity).copied()
     }
+
+    /// The distance, or what it is at least: beyond the depth searched when not known.
+    fn at_least(&self, entity: &NodeId) -> usize {
+        self.of(entity).unwrap_or(self.depth + 1)
+    }
+}
+
+/// The length of the shortest path, if there is one within `max` hops: breadth first
+/// from both ends, always widening the smaller frontier, so an entity cut off from the
+/// other is found out after reading its own few neighbours.
+fn shortest_length(
+    adjacency: &mut Adjacency,
+    from: &NodeId,
+    to: &NodeId,
+    max: usize,
+) -> Result<Option<usize>, StoreError> {
+    let mut sides = [
+        (
+            HashMap::from([(from.clone(), 0usize)]),
+            vec![from.clone()],
+            0usize,
+        ),
+        (
+            HashMap::from([(to.clone(), 0usize)]),
+            vec![to.clone()],
+            0usize,
+        ),
+    ];
+    loop {
+        let (near, far) = if sides[0].1.len() <= sides[1].1.len() {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        if sides[near].1.is_empty() || sides[0].2 + sides[1].2 >= max {
+            return Ok(None);
+        }
+        adjacency.read(&sides[near].1)?;
+        let depth = sides[near].2 + 1;
+        let mut next = Vec::new();
+        let mut best: Option<usize> = None;
+        for entity in std::mem::take(&mut sides[near].1) {
+            for hop in adjacency.hops(&entity) {
+                if let Some(there) = sides[far].0.get(&hop.to) {
+                    let length = depth + there;
+                    best = Some(best.map_or(length, |b| b.min(length)));
+                }
+                if !sides[near].0.contains_key(&hop.to) {
+                    sides[near].0.insert(hop.to.clone(), depth);
+                    next.push(hop.to.clone());
+                }
+            }
+        }
+        if let Some(length) = best {
+            return Ok((length <= max).then_some(length));
+        }
+        sides[near].1 = next;
+        sides[near].2 = depth;
+    }
 }
 
 /// Appends to `found`, in path order, the simple paths of exactly `length` hops from the
@@ -232,7 +326,7 @@ fn extend(
     let hops: Vec<WalkHop> = adjacency.hops(at).to_vec();
     for hop in hops {
         // Prune what cannot reach the target in the hops left.
-        if distances.of(&hop.to).is_none_or(|d| d > remaining - 1) {
+        if distances.at_least(&hop.to) > remaining - 1 {
             continue;
         }
         if visited.contains(&hop.to) || visited.contains(&hop.claim) {
@@ -261,13 +355,15 @@ pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, 
     if query.from == query.to || query.limit == 0 {
         return Ok(found);
     }
-    for length in 1..=query.max_hops {
-        // Every entity a path of this length can pass through is within `length - 1`
-        // hops of the target, and the start within `length`.
-        distances.reach(&mut adjacency, length)?;
-        if distances.of(&query.from).is_none_or(|d| d > length) {
-            continue;
-        }
+    let Some(shortest) = shortest_length(&mut adjacency, &query.from, &query.to, query.max_hops)?
+    else {
+        return Ok(found);
+    };
+    for length in shortest..=query.max_hops {
+        // Distances known to half the length prune the search from the start to the
+        // entities that can still reach the target in the hops left; beyond that depth a
+        // distance is only known to be larger, which prunes the second half.
+        distances.reach(&mut adjacency, length / 2)?;
         let mut visited = HashSet::from([query.from.clone()]);
         extend(
             &mut adjacency,

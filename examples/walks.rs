@@ -1,0 +1,461 @@
+//! Measures the analysts' root fields on a generated graph, on the embedded store and (when
+//! `KG_BENCH_NEO4J_URI` is set) on a Neo4j-compatible server. Run with `scripts/bench-walks`;
+//! by hand:
+//!
+//! ```text
+//! cargo run --release --example walks -- [--entities 100000] [--claims 1000000] [--runs 50]
+//! ```
+//!
+//! The graph: people linked by `partner` claims (one hub takes part in 0.5% of them), each
+//! asserted by one of 20 outlets in a report of ten, every 200th also denied by another
+//! outlet (so disputed); a cut-off group of ten people linked only among themselves. It is
+//! written straight through `Store::apply` in the shape the importer gives it (materialised
+//! statuses, evidence edges), as importing a million claims through the import path is the
+//! importers' benchmark, not this one. Each operation runs through the GraphQL schema, and
+//! on Neo4j also as its bare store call (the Cypher over Bolt), for the ratio between them.
+//! Prints p50 and p99.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use kg::app::App;
+use kg::domain::status::ClaimStatus;
+use kg::domain::timeline::StatusTimeline;
+use kg::model::record::{EdgeRecord, NodeRecord, StoredNode};
+use kg::model::{
+    Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, ReportKind, Stance,
+};
+use kg::store::neo4j::{Neo4jConfig, Neo4jStore};
+use kg::store::sqlite::SqliteStore;
+use kg::store::{NeighbourhoodQuery, PathQuery, Store, WalkFilter, WriteBatch};
+use serde_json::{json, Value};
+
+struct Options {
+    entities: usize,
+    claims: usize,
+    runs: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        entities: 100_000,
+        claims: 1_000_000,
+        runs: 50,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.parse().ok());
+        match (pair[0].as_str(), value) {
+            ("--entities", Some(n)) => options.entities = n,
+            ("--claims", Some(n)) => options.claims = n,
+            ("--runs", Some(n)) => options.runs = n,
+            _ => {
+                eprintln!("usage: walks [--entities N] [--claims N] [--runs N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    options
+}
+
+/// A fixed pseudo-random sequence, so every run and store gets the same graph.
+struct Sequence(u64);
+
+impl Sequence {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+const OUTLETS: usize = 20;
+const ISLAND: usize = 10;
+const HUB: &str = "person-0";
+
+fn person(i: usize) -> NodeId {
+    NodeId::new(Label::Person, &format!("person-{i}"))
+}
+
+fn outlet(i: usize) -> NodeId {
+    NodeId::new(Label::Organization, &format!("outlet-{i}"))
+}
+
+fn day(n: usize) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new((n % 365) as u64)
+}
+
+fn edge(from: &NodeId, rel: RelType, to: &NodeId) -> EdgeRecord {
+    EdgeRecord {
+        from: from.clone(),
+        rel,
+        to: to.clone(),
+    }
+}
+
+/// One claim linking two people, with its report's assertion (and a denial for every
+/// 200th), its materialised status and its evidence edges.
+fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
+    let id = NodeId::new(Label::Claim, &format!("claim-{n}"));
+    let report_number = n / 10;
+    let report = NodeId::new(Label::Report, &format!("report-{report_number}"));
+    let asserted = day(report_number);
+    let denied = n.is_multiple_of(200);
+    let mut entries = vec![
+        (None, ClaimStatus::Unreported),
+        (Some(asserted), ClaimStatus::Reported),
+    ];
+    if denied {
+        entries.push((Some(asserted + chrono::Days::new(1)), ClaimStatus::Disputed));
+    }
+    let mut record = Claim {
+        id: id.clone(),
+        statement: format!("{} and {} were partners", a.key(), b.key()),
+        subject: a.clone(),
+        attribute: "partner".into(),
+        value: ClaimValue::Entity(b.clone()),
+        value_inferred: None,
+        qualifier: None,
+        valid_from: None,
+        valid_to: None,
+    }
+    .to_record();
+    let timeline = StatusTimeline {
+        rule: kg::domain::status::RULE_VERSION.into(),
+        entries,
+    };
+    record.props.extend(timeline.to_props());
+    batch.nodes.push(record);
+    batch.edges.push(edge(&id, RelType::Subject, &a));
+    batch.edges.push(edge(&id, RelType::Value, &b));
+    let assertion = NodeId::new(Label::Assertion, &format!("report-{report_number}#{n}"));
+    batch.nodes.push(
+        Assertion {
+            id: assertion.clone(),
+            stance: Stance::Asserts,
+            quote: None,
+            made_at: None,
+        }
+        .to_record(),
+    );
+    batch.edges.push(edge(&assertion, RelType::MadeIn, &report));
+    batch.edges.push(edge(&assertion, RelType::About, &id));
+    batch.edges.push(edge(
+        &outlet(report_number % OUTLETS),
+        RelType::Asserted,
+        &id,
+    ));
+    if denied {
+        let denial_report = NodeId::new(Label::Report, &format!("denial-{n}"));
+        let denial = NodeId::new(Label::Assertion, &format!("denial-{n}#0"));
+        batch.nodes.push(report_record(
+            &denial_report,
+            asserted + chrono::Days::new(1),
+        ));
+        batch.nodes.push(
+            Assertion {
+                id: denial.clone(),
+                stance: Stance::Denies,
+                quote: None,
+                made_at: None,
+            }
+            .to_record(),
+        );
+        let denier = outlet((report_number + 1) % OUTLETS);
+        batch
+            .edges
+            .push(edge(&denial_report, RelType::PublishedBy, &denier));
+        batch
+            .edges
+            .push(edge(&denial, RelType::MadeIn, &denial_report));
+        batch.edges.push(edge(&denial, RelType::About, &id));
+        batch.edges.push(edge(&denier, RelType::Denied, &id));
+    }
+}
+
+fn report_record(id: &NodeId, published: NaiveDate) -> NodeRecord {
+    Report {
+        id: id.clone(),
+        title: format!("Generated {}", id.key()),
+        url: None,
+        kind: ReportKind::Article,
+        published_at: Some(published.to_string().parse().expect("a day parses")),
+        published_at_inferred: None,
+        content_digest: String::new(),
+    }
+    .to_record()
+}
+
+fn entity(id: NodeId, name: String) -> NodeRecord {
+    Entity {
+        id,
+        name,
+        aliases: Vec::new(),
+        description: None,
+        organization_kind: None,
+    }
+    .to_record()
+}
+
+/// Writes the generated graph in batches of about 20,000 claims.
+async fn generate(store: &dyn Store, options: &Options) {
+    let started = Instant::now();
+    let mut batch = WriteBatch::default();
+    for i in 0..options.entities {
+        batch.nodes.push(entity(person(i), format!("Person {i}")));
+    }
+    for i in 0..OUTLETS {
+        batch.nodes.push(entity(outlet(i), format!("Outlet {i}")));
+    }
+    store.apply(&batch).await.expect("the entities are written");
+    let mut sequence = Sequence(20_241_117);
+    let main = options.entities - ISLAND;
+    let mut batch = WriteBatch::default();
+    for n in 0..options.claims {
+        if n.is_multiple_of(10) {
+            let report = NodeId::new(Label::Report, &format!("report-{}", n / 10));
+            batch.nodes.push(report_record(&report, day(n / 10)));
+            batch.edges.push(edge(
+                &report,
+                RelType::PublishedBy,
+                &outlet((n / 10) % OUTLETS),
+            ));
+        }
+        // Ten claims within the cut-off group; the rest in the main graph, 0.5% at the hub.
+        let pair = if n < ISLAND {
+            (person(main + n), person(main + (n + 1) % ISLAND))
+        } else {
+            let a = if sequence.below(200) == 0 {
+                0
+            } else {
+                sequence.below(main)
+            };
+            let mut b = sequence.below(main);
+            if b == a {
+                b = (b + 1) % main;
+            }
+            (person(a), person(b))
+        };
+        claim_into(&mut batch, n, pair);
+        if batch.nodes.len() >= 40_000 {
+            store.apply(&batch).await.expect("a batch is written");
+            batch = WriteBatch::default();
+            eprint!("\r{} claims written", n + 1);
+        }
+    }
+    store
+        .apply(&batch)
+        .await
+        .expect("the last batch is written");
+    eprintln!(
+        "\r{} entities and {} claims written in {:.0?}",
+        options.entities,
+        options.claims,
+        started.elapsed()
+    );
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let at = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[at]
+}
+
+async fn graphql(app: &App, query: &str, variables: Value) -> Value {
+    let request = async_graphql::Request::new(query)
+        .variables(async_graphql::Variables::from_json(variables));
+    let response = app.schema.execute(request).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    response.data.into_json().expect("data is JSON")
+}
+
+fn gid(id: &NodeId) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.to_string())
+}
+
+/// Times `runs` executions, each with the next of `inputs`.
+async fn time<F, Fut>(runs: usize, inputs: &[Value], mut run: F) -> (Duration, Duration)
+where
+    F: FnMut(Value) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let started = Instant::now();
+        run(inputs[i % inputs.len()].clone()).await;
+        samples.push(started.elapsed());
+    }
+    (
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+    )
+}
+
+const SHORTEST: &str = "query($from: ID!, $to: ID!) { shortestPath(from: $from, to: $to) { length edges { kind claim { key status } } nodes { ... on Entity { name } } } }";
+const NEIGHBORHOOD: &str = "query($id: ID!) { neighborhood(id: $id, depth: 2, first: 500) { truncated nodes { ... on Entity { name } } edges { kind claim { key } } } }";
+const CONTESTED: &str =
+    "{ contested(first: 20) { totalCount edges { node { support status claim { statement } } } } }";
+const TIMELINE: &str = "query($id: ID!) { timeline(entity: $id, first: 20) { totalCount edges { node { kind date { text } claim { statement } } } } }";
+
+fn no_filter() -> WalkFilter {
+    WalkFilter {
+        claims: true,
+        evidence: false,
+        attributes: None,
+        statuses: None,
+        as_of: None,
+    }
+}
+
+async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: bool) {
+    generate(store.as_ref(), options).await;
+    let app = App::new(store.clone());
+    let main = options.entities - ISLAND;
+    // Pairs four hops apart, found (untimed) among pseudo-random pairs.
+    let mut sequence = Sequence(7);
+    let mut four = Vec::new();
+    for _ in 0..2_000 {
+        if four.len() >= 20 {
+            break;
+        }
+        let (a, b) = (
+            person(1 + sequence.below(main - 1)),
+            person(1 + sequence.below(main - 1)),
+        );
+        let found = store
+            .paths(&PathQuery {
+                from: a.clone(),
+                to: b.clone(),
+                max_hops: 4,
+                filter: no_filter(),
+                limit: 1,
+            })
+            .await
+            .expect("paths");
+        if found.first().is_some_and(|p| p.len() == 4) {
+            four.push((a, b));
+        }
+    }
+    assert!(!four.is_empty(), "the graph has pairs four hops apart");
+    let pairs: Vec<Value> = four
+        .iter()
+        .map(|(a, b)| json!({ "from": gid(a), "to": gid(b) }))
+        .collect();
+    let cut_off: Vec<Value> = (0..ISLAND)
+        .map(|i| json!({ "from": gid(&person(main + i)), "to": gid(&person(1 + i)) }))
+        .collect();
+    let hub = vec![json!({ "id": gid(&NodeId::new(Label::Person, HUB)) })];
+    let ordinary: Vec<Value> = (1..=20)
+        .map(|i| json!({ "id": gid(&person(i * 97)) }))
+        .collect();
+    let runs = options.runs;
+
+    println!(
+        "\n{name}: {} entities, {} claims, {runs} runs each (p50 / p99)",
+        options.entities, options.claims
+    );
+    let rows: Vec<(&str, &str, &Vec<Value>)> = vec![
+        ("shortestPath, 4 hops apart", SHORTEST, &pairs),
+        (
+            "shortestPath, unreachable within maxHops 6",
+            SHORTEST,
+            &cut_off,
+        ),
+        ("neighborhood(depth: 2) of the hub", NEIGHBORHOOD, &hub),
+        (
+            "neighborhood(depth: 2) of an ordinary node",
+            NEIGHBORHOOD,
+            &ordinary,
+        ),
+        ("contested(first: 20)", CONTESTED, &ordinary),
+        ("timeline(first: 20)", TIMELINE, &ordinary),
+    ];
+    for (label, query, inputs) in rows {
+        let (p50, p99) = time(runs, inputs, |variables| {
+            let app = &app;
+            async move {
+                graphql(app, query, variables).await;
+            }
+        })
+        .await;
+        println!("  {label:48} {:>10.2?} {:>10.2?}", p50, p99);
+    }
+    if bare {
+        println!("  the same walks as bare store calls (the Cypher over Bolt):");
+        let walk_pairs: Vec<Value> = four
+            .iter()
+            .map(|(a, b)| json!([a.to_string(), b.to_string()]))
+            .collect();
+        let (p50, p99) = time(runs, &walk_pairs, |pair| {
+            let store = store.clone();
+            async move {
+                let id = |i: usize| NodeId::parse(pair[i].as_str().unwrap()).unwrap();
+                store
+                    .paths(&PathQuery {
+                        from: id(0),
+                        to: id(1),
+                        max_hops: 6,
+                        filter: no_filter(),
+                        limit: 1,
+                    })
+                    .await
+                    .expect("paths");
+            }
+        })
+        .await;
+        println!(
+            "  {:48} {:>10.2?} {:>10.2?}",
+            "paths, 4 hops apart", p50, p99
+        );
+        let centres: Vec<Value> = (1..=20)
+            .map(|i| json!(person(i * 97).to_string()))
+            .collect();
+        let (p50, p99) = time(runs, &centres, |centre| {
+            let store = store.clone();
+            async move {
+                store
+                    .neighbourhood(&NeighbourhoodQuery {
+                        centre: NodeId::parse(centre.as_str().unwrap()).unwrap(),
+                        depth: 2,
+                        filter: no_filter(),
+                        max_nodes: 500,
+                    })
+                    .await
+                    .expect("neighbourhood");
+            }
+        })
+        .await;
+        println!(
+            "  {:48} {:>10.2?} {:>10.2?}",
+            "neighbourhood(depth 2), ordinary node", p50, p99
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let embedded: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(dir.path()).expect("the embedded store opens"));
+    measure("embedded", embedded, &options, true).await;
+    if let Ok(uri) = std::env::var("KG_BENCH_NEO4J_URI") {
+        let var =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+        let config = Neo4jConfig {
+            uri,
+            user: var("KG_BENCH_NEO4J_USER", "neo4j"),
+            password: var("KG_BENCH_NEO4J_PASSWORD", ""),
+            database: std::env::var("KG_BENCH_NEO4J_DATABASE").ok(),
+            // Writing the graph takes long batches.
+            timeout: Duration::from_secs(600),
+        };
+        let store = Neo4jStore::connect(&config).await.expect("Neo4j connects");
+        let store: Arc<dyn Store> = Arc::new(store);
+        measure("Neo4j (Bolt test server)", store, &options, true).await;
+    }
+}
