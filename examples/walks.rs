@@ -13,7 +13,7 @@
 //! statuses, evidence edges), as importing a million claims through the import path is the
 //! importers' benchmark, not this one. Each operation runs through the GraphQL schema, and
 //! on Neo4j also as its bare store call (the Cypher over Bolt), for the ratio between them.
-//! Prints p50 and p99.
+//! Prints p50 and p99 of each, which stops early once it has spent 30 s (after 3 runs).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -277,21 +277,31 @@ fn gid(id: &NodeId) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.to_string())
 }
 
-/// Times `runs` executions, each with the next of `inputs`.
-async fn time<F, Fut>(runs: usize, inputs: &[Value], mut run: F) -> (Duration, Duration)
+/// The time one operation may take in all before its runs stop (at least three are made).
+const BUDGET: Duration = Duration::from_secs(30);
+
+/// Times `runs` executions (fewer once `BUDGET` is spent), each with the next of `inputs`;
+/// returns p50, p99 and how many ran.
+async fn time<F, Fut>(runs: usize, inputs: &[Value], mut run: F) -> (Duration, Duration, usize)
 where
     F: FnMut(Value) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let mut samples = Vec::with_capacity(runs);
+    let started = Instant::now();
     for i in 0..runs {
+        if samples.len() >= 3 && started.elapsed() > BUDGET {
+            break;
+        }
         let started = Instant::now();
         run(inputs[i % inputs.len()].clone()).await;
         samples.push(started.elapsed());
     }
+    let ran = samples.len();
     (
         percentile(&mut samples, 0.5),
         percentile(&mut samples, 0.99),
+        ran,
     )
 }
 
@@ -375,14 +385,14 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         ("timeline(first: 20)", TIMELINE, &ordinary),
     ];
     for (label, query, inputs) in rows {
-        let (p50, p99) = time(runs, inputs, |variables| {
+        let (p50, p99, ran) = time(runs, inputs, |variables| {
             let app = &app;
             async move {
                 graphql(app, query, variables).await;
             }
         })
         .await;
-        println!("  {label:48} {:>10.2?} {:>10.2?}", p50, p99);
+        println!("  {label:48} {:>10.2?} {:>10.2?}  ({ran} runs)", p50, p99);
     }
     if bare {
         println!("  the same walks as bare store calls (the Cypher over Bolt):");
@@ -390,7 +400,7 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
             .iter()
             .map(|(a, b)| json!([a.to_string(), b.to_string()]))
             .collect();
-        let (p50, p99) = time(runs, &walk_pairs, |pair| {
+        let (p50, p99, ran) = time(runs, &walk_pairs, |pair| {
             let store = store.clone();
             async move {
                 let id = |i: usize| NodeId::parse(pair[i].as_str().unwrap()).unwrap();
@@ -408,13 +418,13 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         })
         .await;
         println!(
-            "  {:48} {:>10.2?} {:>10.2?}",
+            "  {:48} {:>10.2?} {:>10.2?}  ({ran} runs)",
             "paths, 4 hops apart", p50, p99
         );
         let centres: Vec<Value> = (1..=20)
             .map(|i| json!(person(i * 97).to_string()))
             .collect();
-        let (p50, p99) = time(runs, &centres, |centre| {
+        let (p50, p99, ran) = time(runs, &centres, |centre| {
             let store = store.clone();
             async move {
                 store
@@ -430,7 +440,7 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         })
         .await;
         println!(
-            "  {:48} {:>10.2?} {:>10.2?}",
+            "  {:48} {:>10.2?} {:>10.2?}  ({ran} runs)",
             "neighbourhood(depth 2), ordinary node", p50, p99
         );
     }

@@ -382,8 +382,8 @@ pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, 
     Ok(found)
 }
 
-/// The entities within `depth` hops of the centre, level by level, then one more level
-/// read only for the hops among the outermost entities.
+/// The entities within `depth` hops of the centre, level by level (stopping early once more
+/// than `max_nodes` are reached), then the hops among the kept entities not read yet.
 pub(super) fn neighbourhood(
     c: &Connection,
     query: &NeighbourhoodQuery,
@@ -392,20 +392,17 @@ pub(super) fn neighbourhood(
         return Ok(Neighbourhood::default());
     }
     let mut adjacency = Adjacency::new(c, &query.filter);
-    let mut seen: HashSet<NodeId> = HashSet::from([query.centre.clone()]);
+    let mut distance: HashMap<NodeId, usize> = HashMap::from([(query.centre.clone(), 0)]);
     let mut frontier = vec![query.centre.clone()];
     let mut levels = Vec::new();
-    for level in 0..=query.depth {
+    for level in 0..query.depth {
         adjacency.read(&frontier)?;
-        let closing = level == query.depth;
         let mut hops = Vec::new();
         let mut next = Vec::new();
         for entity in &frontier {
             for hop in adjacency.hops(entity) {
-                if closing && !seen.contains(&hop.to) {
-                    continue;
-                }
-                if !closing && seen.insert(hop.to.clone()) {
+                if !distance.contains_key(&hop.to) {
+                    distance.insert(hop.to.clone(), level + 1);
                     next.push(hop.to.clone());
                 }
                 hops.push(hop.clone());
@@ -413,7 +410,31 @@ pub(super) fn neighbourhood(
         }
         levels.push(hops);
         frontier = next;
+        if distance.len() > query.max_nodes {
+            // Farther entities sort after every one reached so far: none of them can be
+            // kept, so the walk stops here.
+            break;
+        }
     }
+    // The edges among what is kept: the hops of the kept entities not read yet, to kept
+    // entities (the outermost ones' included).
+    let mut kept: Vec<(usize, NodeId)> = distance.into_iter().map(|(id, d)| (d, id)).collect();
+    kept.sort();
+    kept.truncate(query.max_nodes);
+    let kept: HashSet<NodeId> = kept.into_iter().map(|(_, id)| id).collect();
+    let unread: Vec<NodeId> = kept
+        .iter()
+        .filter(|id| !adjacency.hops.contains_key(*id))
+        .cloned()
+        .collect();
+    adjacency.read(&unread)?;
+    let closing: Vec<WalkHop> = unread
+        .iter()
+        .flat_map(|entity| adjacency.hops(entity))
+        .filter(|hop| kept.contains(&hop.to))
+        .cloned()
+        .collect();
+    levels.push(closing);
     Ok(Neighbourhood::from_levels(
         &query.centre,
         levels,
