@@ -395,7 +395,7 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         println!("  {label:48} {:>10.2?} {:>10.2?}  ({ran} runs)", p50, p99);
     }
     if bare {
-        println!("  the same walks as bare store calls (the Cypher over Bolt):");
+        println!("  the same walks as bare store calls (on Neo4j, the Cypher over Bolt):");
         let walk_pairs: Vec<Value> = four
             .iter()
             .map(|(a, b)| json!([a.to_string(), b.to_string()]))
