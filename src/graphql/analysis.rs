@@ -9,7 +9,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
 use super::connection::{page_of, window, Page, PageArgs};
 use super::entity::{Event, Node};
-use super::errors::{bad_input, code, domain_error, limit_exceeded};
+use super::errors::{bad_input, code, domain_error, limit_exceeded, store_error};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::typed;
@@ -20,7 +20,7 @@ use super::walks::{PathEdge, Subgraph};
 use crate::domain::attributes::{OCCURRED_ON, PARTICIPANT};
 use crate::domain::provenance::status_inputs;
 use crate::domain::status::{self, derive_status};
-use crate::domain::{DomainError, Graph};
+use crate::domain::Graph;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, ClaimValue, Label, NodeId, RelType, ReportedDate};
 use crate::store::{Direction, Hop, ListQuery, Plan, Position, StatusFilter, Step};
@@ -69,10 +69,6 @@ pub struct ContestedClaim {
     /// The denials and disputes counted against it (its own, and those of the occurrence
     /// of the event it presupposes).
     denied_by: Vec<Assertion>,
-}
-
-fn store_error(error: crate::store::StoreError) -> async_graphql::Error {
-    domain_error(&DomainError::from(error))
 }
 
 /// Where an entry sorts: by its earliest day (undated last), events before assertions on
@@ -176,11 +172,19 @@ impl AnalysisQuery {
             subgraph.nodes.iter().map(|n| (&n.id, n)).collect();
         let flat = plan.flatten();
         let step_of = |number: usize| flat.iter().find(|s| s.number == number);
+        let number_of = |hop: Hop| flat.iter().find(|s| s.hop == hop).map(|s| s.number);
+        // The steps reaching the events and their dates (see `timeline_plan`).
+        let events_step = number_of(Hop::new(RelType::Subject, Direction::Out));
+        let dates_step = number_of(Hop::claims_of(RelType::Subject, Direction::In, OCCURRED_ON));
         let mut entries = Vec::new();
-        // Events: step 2 reaches them from participation claims; step 3 their dates.
+        // Events are reached from participation claims, their dates from the events.
         // The earliest date any claim gives each event, with why, when the importer inferred it.
         let mut dates: HashMap<&NodeId, (ReportedDate, Option<String>)> = HashMap::new();
-        for reached in subgraph.reached.iter().filter(|r| r.step == 3) {
+        for reached in subgraph
+            .reached
+            .iter()
+            .filter(|r| Some(r.step) == dates_step)
+        {
             let (Some(event), Some(record)) = (&reached.from, records.get(&reached.id)) else {
                 continue;
             };
@@ -194,7 +198,11 @@ impl AnalysisQuery {
                 }
             }
         }
-        for reached in subgraph.reached.iter().filter(|r| r.step == 2) {
+        for reached in subgraph
+            .reached
+            .iter()
+            .filter(|r| Some(r.step) == events_step)
+        {
             let (Some(participation), Some(record)) = (&reached.from, records.get(&reached.id))
             else {
                 continue;
@@ -223,7 +231,7 @@ impl AnalysisQuery {
                 EmptyFields,
             ));
         }
-        // Assertions: steps after the first three, each an About step then its MadeIn.
+        // Assertions: each About step, then its MadeIn child, numbered right after it.
         let mut seen = std::collections::HashSet::new();
         for reached in &subgraph.reached {
             let Some(step) = step_of(reached.step) else {

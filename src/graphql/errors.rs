@@ -53,6 +53,11 @@ pub fn limit_exceeded(argument: &str, bound: &str, limit: usize) -> async_graphq
     })
 }
 
+/// A store failure as a GraphQL error, with its code.
+pub fn store_error(error: StoreError) -> async_graphql::Error {
+    domain_error(&DomainError::from(error))
+}
+
 pub fn bad_input(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
     async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code))
 }

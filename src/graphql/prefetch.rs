@@ -11,7 +11,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::{Context, Request, SelectionField, ServerResult};
 
-use super::errors::domain_error;
+use super::errors::{domain_error, store_error};
 use super::loaders::Loaders;
 use crate::domain::attributes::{OCCURRED, PARTICIPANT, POSITION};
 use crate::domain::{DomainError, Graph};
@@ -100,11 +100,7 @@ pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Res
         return Ok(());
     }
     let graph = ctx.data_unchecked::<Graph>();
-    let records = graph
-        .store()
-        .nodes(&missing)
-        .await
-        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    let records = graph.store().nodes(&missing).await.map_err(store_error)?;
     reads.absorb_records(&records);
     Ok(())
 }
@@ -121,7 +117,7 @@ pub async fn read_plan(
         .store()
         .expand(roots, plan)
         .await
-        .map_err(|e| domain_error(&DomainError::from(e)))?;
+        .map_err(store_error)?;
     reads(ctx).absorb(Expanded::from_subgraph(plan, subgraph.clone()));
     Ok(subgraph)
 }

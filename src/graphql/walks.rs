@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use serde_json::Value;
 
 use super::entity::Node;
-use super::errors::{bad_input, code, domain_error, limit_exceeded};
+use super::errors::{bad_input, code, limit_exceeded, store_error};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::{record, typed};
@@ -14,7 +14,7 @@ use super::provenance::Claim;
 use super::scalars::Date;
 use crate::domain::attributes::attribute;
 use crate::domain::status;
-use crate::domain::{DomainError, Graph};
+use crate::domain::Graph;
 use crate::model::{self, Label, NodeId, RelType};
 use crate::store::{Direction, Hop, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 
@@ -328,10 +328,6 @@ fn touched<'a>(hops: impl Iterator<Item = &'a WalkHop>) -> Vec<NodeId> {
     ids.sort();
     ids.dedup();
     ids
-}
-
-fn store_error(error: crate::store::StoreError) -> async_graphql::Error {
-    domain_error(&DomainError::from(error))
 }
 
 /// Root fields for analysts.
