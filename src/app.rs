@@ -6,7 +6,8 @@ use std::sync::Arc;
 use include_dir::{include_dir, Dir};
 
 use crate::domain::Graph;
-use crate::graphql::{self, KgSchema, Services, WalkLimits};
+use crate::graphql::{self, KgSchema, QueryLimits, Services, WalkLimits};
+use crate::http::Readiness;
 use crate::import::{self, Importer, PathSegment, ReportInput};
 use crate::model::Label;
 use crate::store::{ListQuery, Store};
@@ -60,23 +61,33 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self::with_limits(store, WalkLimits::default())
+        Self::with_limits(store, WalkLimits::default(), QueryLimits::default())
     }
 
-    /// An app whose walks (paths, neighbourhoods) are held to these bounds.
-    pub fn with_limits(store: Arc<dyn Store>, walk_limits: WalkLimits) -> Self {
+    /// An app whose queries and walks (paths, neighbourhoods) are held to these bounds.
+    pub fn with_limits(
+        store: Arc<dyn Store>,
+        walk_limits: WalkLimits,
+        query_limits: QueryLimits,
+    ) -> Self {
         let graph = Graph::new(store);
         let importer = Arc::new(Importer::new(graph.clone()));
         let schema = graphql::schema(Services {
             graph: graph.clone(),
             importer: Arc::clone(&importer),
             walk_limits,
+            query_limits,
         });
         Self {
             graph,
             importer,
             schema,
         }
+    }
+
+    /// Whether the store answers, for `/readyz`.
+    pub fn readiness(&self) -> Arc<dyn Readiness> {
+        Arc::new(StoreReadiness(self.graph.clone()))
     }
 
     /// Imports the seed through the one import path when the store holds no report yet.
@@ -98,5 +109,22 @@ impl App {
             .import(&reports, &[PathSegment::Field("seed")], true)
             .await?;
         Ok(reports.len())
+    }
+}
+
+/// Ready when the store answers a count of reports.
+struct StoreReadiness(Graph);
+
+impl Readiness for StoreReadiness {
+    fn check(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + '_>> {
+        Box::pin(async move {
+            match self.0.store().list(&ListQuery::of(Label::Report, 0)).await {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "readiness check failed");
+                    false
+                }
+            }
+        })
     }
 }

@@ -4,6 +4,8 @@
 //! See ARCHITECTURE.md for the module map and its invariants.
 
 pub mod app;
+pub mod auth;
+pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;

@@ -1,17 +1,16 @@
 //! The `kg` command: `kg serve` runs the server, `kg schema` prints the SDL.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use kg::app::{App, Seed};
-use kg::graphql::WalkLimits;
-use kg::store::neo4j::{Neo4jConfig, Neo4jStore};
+use kg::config::{LogFormat, ServeConfig};
+use kg::store::neo4j::Neo4jStore;
 use kg::store::sqlite::SqliteStore;
 use kg::store::Store;
 
@@ -27,80 +26,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve GraphQL (and GraphiQL) over HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeConfig>),
     /// Print the GraphQL schema (SDL).
     Schema,
-}
-
-#[derive(Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "KG_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Folder of the embedded store.
-    #[arg(long, env = "KG_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-    /// Do not import the seed dataset into an empty store.
-    #[arg(
-        long,
-        env = "KG_NO_SEED",
-        action = clap::ArgAction::SetTrue,
-        value_parser = clap::builder::BoolishValueParser::new()
-    )]
-    no_seed: bool,
-    /// Seed from this folder of report JSON files instead of the bundled `data/seed/`.
-    #[arg(long, env = "KG_SEED_DIR")]
-    seed_dir: Option<PathBuf>,
-    /// Use Neo4j at this Bolt URI instead of the embedded store.
-    #[arg(long, env = "KG_NEO4J_URI")]
-    neo4j_uri: Option<String>,
-    /// The Neo4j user.
-    #[arg(long, env = "KG_NEO4J_USER", default_value = "neo4j")]
-    neo4j_user: String,
-    /// The Neo4j password (from the environment; never printed or logged).
-    #[arg(
-        long,
-        env = "KG_NEO4J_PASSWORD",
-        hide_env_values = true,
-        default_value = ""
-    )]
-    neo4j_password: String,
-    /// The Neo4j database; the server's default when not given.
-    #[arg(long, env = "KG_NEO4J_DATABASE")]
-    neo4j_database: Option<String>,
-    /// Seconds one attempt of one Neo4j call may take.
-    #[arg(long, env = "KG_NEO4J_TIMEOUT", default_value_t = 10)]
-    neo4j_timeout: u64,
-    /// The most edges a path may have (`maxHops`).
-    #[arg(long, env = "KG_MAX_PATH_HOPS", default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=12))]
-    max_path_hops: u16,
-    /// The deepest neighbourhood (`depth`).
-    #[arg(long, env = "KG_MAX_NEIGHBORHOOD_DEPTH", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=6))]
-    max_neighborhood_depth: u16,
-    /// The most paths one `paths` returns (`first`).
-    #[arg(long, env = "KG_MAX_PATHS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
-    max_paths: u16,
-    /// The most entities a neighbourhood returns (`first`).
-    #[arg(long, env = "KG_MAX_WALK_NODES", default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=10_000))]
-    max_walk_nodes: u16,
-}
-
-impl ServeArgs {
-    async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        // An empty `KG_NEO4J_URI` (as a compose file or a shell leaves it) means no Neo4j.
-        let Some(uri) = self.neo4j_uri.as_deref().filter(|u| !u.trim().is_empty()) else {
-            return Ok(Arc::new(SqliteStore::open(&self.data_dir)?));
-        };
-        let config = Neo4jConfig {
-            uri: uri.to_string(),
-            user: self.neo4j_user.clone(),
-            password: self.neo4j_password.clone(),
-            database: self.neo4j_database.clone(),
-            timeout: Duration::from_secs(self.neo4j_timeout.max(1)),
-        };
-        tracing::info!(?config, "connecting to Neo4j");
-        Ok(Arc::new(Neo4jStore::connect(&config).await?))
-    }
 }
 
 #[tokio::main]
@@ -111,29 +39,52 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", kg::graphql::sdl());
             Ok(())
         }
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(config) => serve(*config).await,
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    // Logs go to stderr; stdout carries only the address line, for scripts.
-    tracing_subscriber::fmt()
+/// Logs go to stderr (stdout carries only the address line, for scripts), coloured only on
+/// a terminal, as JSON lines when asked.
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("KG_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("KG_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    let store = args.open_store().await?;
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+async fn open_store(config: &ServeConfig) -> anyhow::Result<Arc<dyn Store>> {
+    match config.neo4j()? {
+        None => {
+            let store = SqliteStore::open(&config.data_dir).with_context(|| {
+                format!(
+                    "cannot open the embedded store in {}",
+                    config.data_dir.display()
+                )
+            })?;
+            Ok(Arc::new(store))
+        }
+        Some(neo4j) => {
+            tracing::info!(?neo4j, "connecting to Neo4j");
+            let store = Neo4jStore::connect(&neo4j)
+                .await
+                .with_context(|| format!("cannot use Neo4j at {}", neo4j.uri))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    init_logs(config.log_format);
+    // Settings first: a server that would refuse to start says so before touching a store.
+    let http = config.http_settings()?;
+    tracing::info!(tokens = ?http.tokens, cors = ?http.cors.origins, "access");
+    let store = open_store(&config).await?;
     tracing::info!(backend = store.backend(), "store open");
-    let app = App::with_limits(
-        store,
-        WalkLimits {
-            max_hops: args.max_path_hops.into(),
-            max_depth: args.max_neighborhood_depth.into(),
-            max_paths: args.max_paths.into(),
-            max_nodes: args.max_walk_nodes.into(),
-        },
-    );
+    let app = App::with_limits(store, config.walk_limits(), config.query_limits());
     let rebuilt = app.importer.rebuild_stale_statuses().await?;
     if rebuilt > 0 {
         tracing::info!(
@@ -141,21 +92,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "stored statuses were derived by another rule version"
         );
     }
-    let seed = match (args.no_seed, args.seed_dir) {
+    let seed = match (config.no_seed, &config.seed_dir) {
         (true, _) => Seed::None,
-        (false, Some(dir)) => Seed::Dir(dir),
+        (false, Some(dir)) => Seed::Dir(dir.clone()),
         (false, None) => Seed::Bundled,
     };
     let seeded = app.seed_if_empty(&seed).await?;
     if seeded > 0 {
         tracing::info!(reports = seeded, "seeded the empty store");
     }
-    let listener = TcpListener::bind(args.listen).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!("GraphiQL at http://{address}/graphql");
     // Printed for scripts and tests that start the server on port 0.
     println!("listening on {address}");
-    kg::http::serve(listener, app.schema, shutdown_signal()).await?;
+    let readiness = app.readiness();
+    kg::http::serve(listener, app.schema, http, readiness, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

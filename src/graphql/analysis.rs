@@ -9,7 +9,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
 use super::connection::{page_of, window, Page, PageArgs};
 use super::entity::{Event, Node};
-use super::errors::{bad_input, code, domain_error, limit_exceeded, store_error};
+use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::typed;
@@ -131,7 +131,7 @@ fn attribution_plan() -> Plan {
 }
 
 fn decoded<T: StoredNode>(record: &NodeRecord) -> async_graphql::Result<T> {
-    T::from_record(record).map_err(|e| domain_error(&e.into()))
+    T::from_record(record).map_err(api_error)
 }
 
 /// Root fields for analysts: timelines, contested claims, attribution chains.
@@ -161,10 +161,9 @@ impl AnalysisQuery {
             entity.label(),
             Label::Person | Label::Organization | Label::Place | Label::Event
         ) {
-            return Err(bad_input(
-                "`entity` must be a person, organisation, place or event",
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(
+                "`entity` must be a person, organisation, place or event".into(),
+            )));
         }
         let plan = timeline_plan();
         let subgraph = read_plan(ctx, std::slice::from_ref(&entity), &plan).await?;
@@ -308,19 +307,17 @@ impl AnalysisQuery {
                 status: contested.as_str().to_string(),
                 as_of: as_of.map(|d| d.0),
             });
-            let page = graph.store().list(&query).await.map_err(store_error)?;
+            let page = graph.store().list(&query).await.map_err(api_error)?;
             ids.extend(page.records.into_iter().map(|r| r.id));
         }
         if ids.len() > MAX_CONTESTED {
-            return Err(limit_exceeded(
-                "contested",
-                "contestedClaims",
-                MAX_CONTESTED,
-            ));
+            return Err(async_graphql::Error::from(ApiError::OverBound {
+                argument: "contested".into(),
+                bound: "contestedClaims",
+                limit: MAX_CONTESTED as u64,
+            }));
         }
-        let inputs = status_inputs(graph, &ids)
-            .await
-            .map_err(|e| domain_error(&e))?;
+        let inputs = status_inputs(graph, &ids).await.map_err(api_error)?;
         let claims: HashMap<NodeId, model::Claim> = typed::<model::Claim>(ctx, &ids)
             .await?
             .into_iter()
@@ -378,7 +375,9 @@ impl AnalysisQuery {
     ) -> async_graphql::Result<Option<Subgraph>> {
         let claim = decode(&claim)?;
         if claim.label() != Label::Claim {
-            return Err(bad_input("`claim` must be a claim", code::BAD_USER_INPUT));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(
+                "`claim` must be a claim".into(),
+            )));
         }
         let plan = attribution_plan();
         let subgraph = read_plan(ctx, std::slice::from_ref(&claim), &plan).await?;

@@ -9,7 +9,7 @@ use async_graphql::connection::{
 };
 use async_graphql::{ObjectType, OutputType, SimpleObject};
 
-use super::errors::{bad_input, code};
+use super::errors::ApiError;
 use super::loaders::linked_typed;
 use crate::model::record::StoredNode;
 use crate::model::{NodeId, RelType};
@@ -59,10 +59,9 @@ fn size(name: &str, n: i32) -> async_graphql::Result<usize> {
     if (0..=MAX_PAGE_SIZE as i32).contains(&n) {
         Ok(n as usize)
     } else {
-        Err(bad_input(
+        Err(async_graphql::Error::from(ApiError::BadPagination(
             format!("`{name}` must be between 0 and {MAX_PAGE_SIZE}, not {n}"),
-            code::BAD_PAGINATION,
-        ))
+        )))
     }
 }
 
@@ -73,10 +72,9 @@ fn position(cursor: &Option<String>) -> async_graphql::Result<Option<Position>> 
             OpaqueCursor::<Position>::decode_cursor(text)
                 .map(|c| c.0)
                 .map_err(|_| {
-                    bad_input(
-                        format!("`{text}` is not a cursor of this list"),
-                        code::BAD_PAGINATION,
-                    )
+                    async_graphql::Error::from(ApiError::BadPagination(format!(
+                        "`{text}` is not a cursor of this list"
+                    )))
                 })
         })
         .transpose()
@@ -87,10 +85,9 @@ fn position(cursor: &Option<String>) -> async_graphql::Result<Option<Position>> 
 pub fn window(args: PageArgs) -> async_graphql::Result<Window> {
     let (limit, from_end) = match (args.first, args.last) {
         (Some(_), Some(_)) => {
-            return Err(bad_input(
-                "give `first` or `last`, not both",
-                code::BAD_PAGINATION,
-            ))
+            return Err(async_graphql::Error::from(ApiError::BadPagination(
+                "give `first` or `last`, not both".into(),
+            )))
         }
         (Some(first), None) => (size("first", first)?, false),
         (None, Some(last)) => (size("last", last)?, true),

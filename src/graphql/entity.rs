@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_graphql::connection::EmptyFields;
 
 use super::connection::{by_id, linked_page, page_of, window, Page, PageArgs};
-use super::errors::domain_error;
+use super::errors::api_error;
 use super::explanation::{status_of, stored_status, ClaimStatus, StatusExplanation};
 use super::ids::encode;
 use super::loaders::{linked_claims, linked_typed, record, records, typed};
@@ -43,7 +43,7 @@ pub enum Node {
 impl Node {
     /// The GraphQL object for a stored node.
     pub fn from_record(record: &NodeRecord) -> async_graphql::Result<Node> {
-        let decode = |e: model::record::DecodeError| domain_error(&e.into());
+        let decode = |e: model::record::DecodeError| api_error(e);
         Ok(match record.label() {
             Label::Person => {
                 Node::Person(Person(model::Entity::from_record(record).map_err(decode)?))

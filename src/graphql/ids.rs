@@ -5,7 +5,7 @@ use async_graphql::{ErrorExtensions, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use super::errors::code;
+use super::errors::ApiError;
 use crate::model::NodeId;
 
 pub fn encode(id: &NodeId) -> ID {
@@ -18,8 +18,5 @@ pub fn decode(id: &ID) -> async_graphql::Result<NodeId> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| NodeId::parse(&text))
-        .ok_or_else(|| {
-            async_graphql::Error::new(format!("`{}` is not an id of this server", id.as_str()))
-                .extend_with(|_, e| e.set("code", code::BAD_ID))
-        })
+        .ok_or_else(|| ApiError::BadId(id.to_string()).extend())
 }

@@ -4,10 +4,11 @@
 use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, OneofObject, ID};
 
 use super::entity::OrganizationKind;
+use super::errors::ApiError;
 use super::ids::encode;
 use super::loaders::typed;
 use super::provenance::{Report, ReportKind, Stance};
-use crate::import::{input, ImportOutcome, InputError, PathSegment};
+use crate::import::{input, ImportOutcome, InputError};
 use crate::model;
 
 /// Which kind of entity an `EntityInput` introduces.
@@ -239,21 +240,7 @@ impl From<AssertionInputObject> for input::AssertionInput {
 
 /// An input error as a GraphQL error: `extensions.code` and `extensions.inputPath`.
 pub fn input_error(error: &InputError) -> async_graphql::Error {
-    let path: Vec<async_graphql::Value> = error
-        .path
-        .iter()
-        .map(|segment| match segment {
-            PathSegment::Field(name) => async_graphql::Value::from(*name),
-            PathSegment::Index(index) => async_graphql::Value::from(*index as i32),
-        })
-        .collect();
-    let dotted: Vec<String> = error.path.iter().map(ToString::to_string).collect();
-    async_graphql::Error::new(format!("{}: {}", dotted.join("."), error.message)).extend_with(
-        |_, e| {
-            e.set("code", error.code.as_str());
-            e.set("inputPath", async_graphql::Value::List(path.clone()));
-        },
-    )
+    ApiError::Input(error.clone()).extend()
 }
 
 /// What an import did.

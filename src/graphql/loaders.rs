@@ -10,7 +10,7 @@ use async_graphql::{Context, QueryPathSegment};
 use super::batcher::{BatchLoad, Batcher};
 use super::prefetch::reads;
 
-use super::errors::domain_error;
+use super::errors::api_error;
 use crate::domain::provenance::status_inputs;
 use crate::domain::status::StatusInputs;
 use crate::domain::{DomainError, Graph};
@@ -138,7 +138,7 @@ pub async fn records(
             .nodes
             .load_many(&group(ctx), missing)
             .await
-            .map_err(|e| domain_error(&e))?;
+            .map_err(api_error)?;
         found.extend(loaded.into_iter().map(|(id, r)| (id, Arc::new(r))));
     }
     Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
@@ -162,7 +162,7 @@ pub async fn typed<T: StoredNode>(
     records(ctx, ids)
         .await?
         .iter()
-        .map(|r| T::from_record(r).map_err(|e| domain_error(&e.into())))
+        .map(|r| T::from_record(r).map_err(api_error))
         .collect()
 }
 
@@ -185,7 +185,7 @@ pub async fn linked(
         .links
         .load_many(&group(ctx), [key.clone()])
         .await
-        .map_err(|e| domain_error(&e))?
+        .map_err(api_error)?
         .remove(&key)
         .unwrap_or_default())
 }
@@ -229,7 +229,7 @@ pub async fn status_inputs_of(
         .status
         .load_many(&group(ctx), [claim.clone()])
         .await
-        .map_err(|e| domain_error(&e))?
+        .map_err(api_error)?
         .remove(claim)
         .unwrap_or_default())
 }

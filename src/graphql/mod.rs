@@ -4,6 +4,7 @@
 mod analysis;
 mod batcher;
 mod connection;
+mod cost;
 mod entity;
 mod entity_interface;
 mod errors;
@@ -21,7 +22,8 @@ use std::sync::Arc;
 
 use async_graphql::Schema;
 
-pub use errors::CodeDefaults;
+pub use cost::QueryLimits;
+pub use errors::{ApiError, Bound, CodeDefaults};
 pub use query::{Mutation, Query, Subscription};
 pub use walks::WalkLimits;
 
@@ -31,11 +33,12 @@ use crate::import::Importer;
 /// The executable schema.
 pub type KgSchema = Schema<Query, Mutation, Subscription>;
 
-/// What resolvers share: the graph, the importer, and the bounds on walks.
+/// What resolvers share: the graph, the importer, and the bounds on queries and walks.
 pub struct Services {
     pub graph: Graph,
     pub importer: Arc<Importer>,
     pub walk_limits: WalkLimits,
+    pub query_limits: QueryLimits,
 }
 
 /// Builds the schema over these services.
@@ -46,9 +49,11 @@ pub fn schema(services: Services) -> KgSchema {
         .data(services.graph.clone())
         .data(services.importer)
         .extension(prefetch::PerRequestReads::new(services.graph))
+        .extension(cost::CostLimits::new(
+            cost::Shapes::from_sdl(&sdl()),
+            services.query_limits,
+        ))
         .extension(CodeDefaults)
-        .limit_depth(32)
-        .limit_complexity(20_000)
         .finish()
 }
 

@@ -11,10 +11,10 @@ use async_graphql::extensions::{
 };
 use async_graphql::{Context, Request, SelectionField, ServerResult};
 
-use super::errors::{domain_error, store_error};
+use super::errors::api_error;
 use super::loaders::Loaders;
 use crate::domain::attributes::{OCCURRED, PARTICIPANT, POSITION};
-use crate::domain::{DomainError, Graph};
+use crate::domain::Graph;
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId, RelType};
 use crate::store::plan::child_of;
@@ -100,7 +100,7 @@ pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Res
         return Ok(());
     }
     let graph = ctx.data_unchecked::<Graph>();
-    let records = graph.store().nodes(&missing).await.map_err(store_error)?;
+    let records = graph.store().nodes(&missing).await.map_err(api_error)?;
     reads.absorb_records(&records);
     Ok(())
 }
@@ -113,11 +113,7 @@ pub async fn read_plan(
     plan: &Plan,
 ) -> async_graphql::Result<Subgraph> {
     let graph = ctx.data_unchecked::<Graph>();
-    let subgraph = graph
-        .store()
-        .expand(roots, plan)
-        .await
-        .map_err(store_error)?;
+    let subgraph = graph.store().expand(roots, plan).await.map_err(api_error)?;
     reads(ctx).absorb(Expanded::from_subgraph(plan, subgraph.clone()));
     Ok(subgraph)
 }
@@ -157,7 +153,7 @@ pub async fn prefetch(
         .store()
         .expand(roots, &plan)
         .await
-        .map_err(|e| domain_error(&DomainError::from(e)))?;
+        .map_err(api_error)?;
     reads.absorb(Expanded::from_subgraph(&plan, subgraph));
     Ok(())
 }

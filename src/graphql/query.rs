@@ -4,16 +4,16 @@ use std::sync::Arc;
 
 use async_graphql::connection::EmptyFields;
 use async_graphql::{
-    Context, Enum, MergedObject, Object, SimpleObject, Subscription as SubscriptionRoot, ID,
+    Context, Enum, ErrorExtensions, MergedObject, Object, SimpleObject,
+    Subscription as SubscriptionRoot, ID,
 };
-use futures_util::Stream;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamExt;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 
 use super::analysis::AnalysisQuery;
 use super::connection::{page, window, Page, PageArgs, MAX_PAGE_SIZE};
 use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
-use super::errors::{bad_input, code, domain_error};
+use super::errors::{api_error, ApiError, WriteAccess};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::import::{input_error, ImportResult, ReportInputObject};
@@ -23,7 +23,7 @@ use super::scalars::Date;
 use super::walks::WalkQuery;
 use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
-use crate::domain::{DomainError, Graph};
+use crate::domain::Graph;
 use crate::import::{ImportFailure, Importer, PathSegment};
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, Label};
@@ -62,11 +62,7 @@ where
         limit: window.limit + 1,
         ..filter
     };
-    let found = graph
-        .store()
-        .list(&query)
-        .await
-        .map_err(|e| domain_error(&DomainError::from(e)))?;
+    let found = graph.store().list(&query).await.map_err(api_error)?;
     let roots: Vec<model::NodeId> = found.records.iter().map(|r| r.id.clone()).collect();
     prefetch(ctx, &roots, &found.records, Selection::Connection).await?;
     let items = found
@@ -75,7 +71,7 @@ where
         .map(|record: &NodeRecord| {
             T::from_record(record)
                 .map(|node| (Position::of(record, query.order), wrap(node), EmptyFields))
-                .map_err(|e| domain_error(&e.into()))
+                .map_err(api_error)
         })
         .collect::<async_graphql::Result<Vec<_>>>()?;
     Ok(page(items, found.total, &window))
@@ -98,10 +94,9 @@ impl CoreQuery {
         ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE_SIZE {
-            return Err(bad_input(
-                format!("at most {MAX_PAGE_SIZE} ids at once"),
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+                "at most {MAX_PAGE_SIZE} ids at once"
+            ))));
         }
         let ids = ids
             .iter()
@@ -129,17 +124,16 @@ impl CoreQuery {
         #[graphql(default = 10)] first: i32,
     ) -> async_graphql::Result<Vec<Node>> {
         if !(0..=MAX_PAGE_SIZE as i32).contains(&first) {
-            return Err(bad_input(
+            return Err(async_graphql::Error::from(ApiError::BadPagination(
                 format!("`first` must be between 0 and {MAX_PAGE_SIZE}"),
-                code::BAD_PAGINATION,
-            ));
+            )));
         }
         let graph = ctx.data_unchecked::<Graph>();
         let ids = graph
             .store()
             .search(&text, first as usize)
             .await
-            .map_err(|e| domain_error(&DomainError::from(e)))?;
+            .map_err(api_error)?;
         prefetch(ctx, &ids, &[], Selection::Object).await?;
         Node::load_many(ctx, &ids).await
     }
@@ -354,10 +348,9 @@ fn status_filter(
     as_of: Option<Date>,
 ) -> async_graphql::Result<Option<StatusFilter>> {
     match (status, as_of) {
-        (None, Some(_)) => Err(bad_input(
-            "`asOf` needs a `status` to match as of that day",
-            code::BAD_USER_INPUT,
-        )),
+        (None, Some(_)) => Err(async_graphql::Error::from(ApiError::BadUserInput(
+            "`asOf` needs a `status` to match as of that day".into(),
+        ))),
         (None, None) => Ok(None),
         (Some(status), as_of) => Ok(Some(StatusFilter {
             status: crate::domain::status::ClaimStatus::from(status)
@@ -435,13 +428,13 @@ async fn run_import(
             let mut errors: Vec<_> = errors.iter().map(input_error).collect();
             let last = errors
                 .pop()
-                .unwrap_or_else(|| async_graphql::Error::new("invalid input"));
+                .unwrap_or_else(|| ApiError::BadUserInput("invalid input".into()).extend());
             for error in errors {
                 ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
             }
             Err(last)
         }
-        Err(ImportFailure::Domain(error)) => Err(domain_error(&error)),
+        Err(ImportFailure::Domain(error)) => Err(api_error(error)),
     }
 }
 
@@ -451,6 +444,7 @@ impl Mutation {
     /// Imports one report with its entities, sources, claims and assertions. Invalid input
     /// writes nothing and returns one error per problem, each with `extensions.code` and
     /// `extensions.inputPath`.
+    #[graphql(guard = "WriteAccess")]
     async fn import_report(
         &self,
         ctx: &Context<'_>,
@@ -461,16 +455,16 @@ impl Mutation {
 
     /// Imports many reports in one transaction: all of them or none. Later reports may
     /// refer to what earlier ones introduce.
+    #[graphql(guard = "WriteAccess")]
     async fn import_reports(
         &self,
         ctx: &Context<'_>,
         inputs: Vec<ReportInputObject>,
     ) -> async_graphql::Result<ImportResult> {
         if inputs.len() > MAX_IMPORT_BATCH {
-            return Err(bad_input(
-                format!("at most {MAX_IMPORT_BATCH} reports at once"),
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+                "at most {MAX_IMPORT_BATCH} reports at once"
+            ))));
         }
         run_import(ctx, inputs, "inputs", true).await
     }
@@ -483,21 +477,47 @@ pub struct Subscription;
 #[SubscriptionRoot]
 impl Subscription {
     /// Each report as its import commits.
-    async fn report_imported(&self, ctx: &Context<'_>) -> impl Stream<Item = Report> {
+    ///
+    /// A subscriber that falls too far behind (the server keeps the last 16,384 imported
+    /// reports for it) gets one `SUBSCRIPTION_LAGGED` error and its subscription ends, so
+    /// it can subscribe again and catch up by query: events are never skipped silently.
+    async fn report_imported(
+        &self,
+        ctx: &Context<'_>,
+    ) -> impl Stream<Item = async_graphql::Result<Report>> {
         let importer = ctx.data_unchecked::<Arc<Importer>>().clone();
         let graph = ctx.data_unchecked::<Graph>().clone();
-        BroadcastStream::new(importer.subscribe())
-            .filter_map(Result::ok)
-            .then(move |id| {
+        let events = futures_util::stream::unfold(
+            (importer.subscribe(), false),
+            |(mut receiver, ended)| async move {
+                if ended {
+                    return None;
+                }
+                match receiver.recv().await {
+                    Ok(id) => Some((Ok(id), (receiver, false))),
+                    Err(RecvError::Lagged(missed)) => Some((Err(missed), (receiver, true))),
+                    Err(RecvError::Closed) => None,
+                }
+            },
+        );
+        events
+            .then(move |event| {
                 let graph = graph.clone();
                 async move {
-                    graph
+                    let id = match event {
+                        Ok(id) => id,
+                        Err(missed) => return Some(Err(ApiError::Lagged(missed).into())),
+                    };
+                    let report = graph
                         .typed::<model::Report>(std::slice::from_ref(&id))
                         .await
-                        .ok()?
-                        .remove(&id)
+                        .map_err(api_error);
+                    match report {
+                        Ok(mut found) => found.remove(&id).map(|r| Ok(Report(r))),
+                        Err(error) => Some(Err(error)),
+                    }
                 }
             })
-            .filter_map(|report| report.map(Report))
+            .filter_map(std::future::ready)
     }
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use serde_json::Value;
 
 use super::entity::Node;
-use super::errors::{bad_input, code, limit_exceeded, store_error};
+use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::{record, typed};
@@ -233,10 +233,9 @@ impl WalkArgs {
     fn filter(self) -> async_graphql::Result<WalkFilter> {
         let through = self.through.unwrap_or_else(|| vec![PathThrough::Claims]);
         if through.is_empty() {
-            return Err(bad_input(
-                "`through` needs CLAIMS, EVIDENCE or both",
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(
+                "`through` needs CLAIMS, EVIDENCE or both".into(),
+            )));
         }
         if let Some(unknown) = self
             .attributes
@@ -244,10 +243,9 @@ impl WalkArgs {
             .flatten()
             .find(|a| attribute(a).is_none())
         {
-            return Err(bad_input(
-                format!("`{unknown}` is not in the attribute catalogue (see `attributes`)"),
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+                "`{unknown}` is not in the attribute catalogue (see `attributes`)"
+            ))));
         }
         // As of a day, claims not yet reported that day are not yet there to walk.
         let minimum = self
@@ -272,13 +270,10 @@ fn entity_id(id: &ID, argument: &str) -> async_graphql::Result<NodeId> {
     let id = decode(id)?;
     match id.label() {
         Label::Person | Label::Organization | Label::Place | Label::Event => Ok(id),
-        other => Err(bad_input(
-            format!(
-                "`{argument}` must be an entity (a person, organisation, place or event), not a {}",
-                other.as_str()
-            ),
-            code::BAD_USER_INPUT,
-        )),
+        other => Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+            "`{argument}` must be an entity (a person, organisation, place or event), not a {}",
+            other.as_str()
+        )))),
     }
 }
 
@@ -287,21 +282,24 @@ fn bounded(
     value: Option<i32>,
     default: usize,
     argument: &str,
-    bound: &str,
+    bound: &'static str,
     limit: usize,
 ) -> async_graphql::Result<usize> {
     let Some(value) = value else {
         return Ok(default.min(limit));
     };
     if value < 1 {
-        return Err(bad_input(
-            format!("`{argument}` must be at least 1"),
-            code::BAD_USER_INPUT,
-        ));
+        return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+            "`{argument}` must be at least 1"
+        ))));
     }
     let value = value as usize;
     if value > limit {
-        return Err(limit_exceeded(argument, bound, limit));
+        return Err(async_graphql::Error::from(ApiError::OverBound {
+            argument: String::from(argument),
+            bound,
+            limit: limit as u64,
+        }));
     }
     Ok(value)
 }
@@ -450,7 +448,7 @@ impl WalkQuery {
                 max_nodes,
             })
             .await
-            .map_err(store_error)?;
+            .map_err(api_error)?;
         let ids: Vec<NodeId> = found.nodes.iter().map(|(id, _)| id.clone()).collect();
         let mut wanted = touched(found.hops.iter());
         wanted.extend(ids.iter().cloned());
@@ -488,10 +486,9 @@ impl WalkQuery {
         let from = entity_id(from, "from")?;
         let to = entity_id(to, "to")?;
         if from == to {
-            return Err(bad_input(
-                "`from` and `to` are the same entity",
-                code::BAD_USER_INPUT,
-            ));
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(
+                "`from` and `to` are the same entity".into(),
+            )));
         }
         let filter = args.filter()?;
         let graph = ctx.data_unchecked::<Graph>();
@@ -505,7 +502,7 @@ impl WalkQuery {
                 limit,
             })
             .await
-            .map_err(store_error)?;
+            .map_err(api_error)?;
         read_ahead(ctx, &touched(found.iter().flatten())).await?;
         let mut paths = Vec::with_capacity(found.len());
         for path in &found {

@@ -13,6 +13,9 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, Mutex};
 
+/// How many imported reports a subscriber may fall behind before it is told it missed some.
+pub const IMPORTED_BACKLOG: usize = 16_384;
+
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
 
@@ -50,7 +53,7 @@ impl Importer {
         Self {
             graph,
             writing: Mutex::new(()),
-            imported: broadcast::channel(256).0,
+            imported: broadcast::channel(IMPORTED_BACKLOG).0,
         }
     }
 

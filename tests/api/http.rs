@@ -6,32 +6,51 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
+use std::sync::Arc;
+
+use kg::http::{HttpSettings, Readiness};
+
 use crate::harness::{Backend, TestApp};
 
 /// A server on port 0 over a seeded embedded store; stops when dropped.
-struct SpawnedApp {
-    address: String,
-    _test: TestApp,
+pub struct SpawnedApp {
+    pub address: String,
+    pub test: TestApp,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn spawn_app() -> SpawnedApp {
+pub async fn spawn_app() -> SpawnedApp {
+    spawn_app_with(HttpSettings::default(), None).await
+}
+
+/// A server with these settings and, when given, this readiness in place of the store's.
+pub async fn spawn_app_with(
+    settings: HttpSettings,
+    readiness: Option<Arc<dyn Readiness>>,
+) -> SpawnedApp {
     let test = TestApp::seeded(Backend::Embedded).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let schema = test.app.schema.clone();
-    tokio::spawn(kg::http::serve(listener, schema, async {
-        let _ = stopped.await;
-    }));
+    let readiness = readiness.unwrap_or_else(|| test.app.readiness());
+    tokio::spawn(kg::http::serve(
+        listener,
+        schema,
+        settings,
+        readiness,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     SpawnedApp {
         address,
-        _test: test,
+        test,
         _stop: stop,
     }
 }
 
-async fn post(address: &str, body: Value) -> Value {
+pub async fn post(address: &str, body: Value) -> Value {
     reqwest::Client::new()
         .post(format!("http://{address}/graphql"))
         .json(&body)
@@ -46,7 +65,10 @@ async fn post(address: &str, body: Value) -> Value {
 #[tokio::test]
 async fn get_graphql_serves_graphiql() {
     let app = spawn_app().await;
-    let page = reqwest::get(format!("http://{}/graphql", app.address))
+    let page = reqwest::Client::new()
+        .get(format!("http://{}/graphql", app.address))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);

@@ -127,12 +127,10 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
         .filter_map(|e| e["extensions"]["code"].as_str())
         .collect();
     assert!(codes.contains(&"STORE_UNAVAILABLE"), "{down:#}");
+    let message = down["errors"][0]["message"].as_str().unwrap();
     assert!(
-        down["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Neo4j"),
-        "the error says what is unavailable: {down:#}"
+        !message.contains("127.0.0.1") && !message.contains(&bolt) && !message.contains("Neo4j"),
+        "no host, port or driver text reaches the client: {down:#}"
     );
     eprintln!("while Neo4j was down, a request failed after {waited:?}: {codes:?}");
     // Fails fast: well inside the default 10 s deadline of a call.
@@ -152,4 +150,97 @@ async fn requests_fail_fast_while_neo4j_is_down_and_succeed_again_when_it_is_bac
         "{back:#}"
     );
     stop_and_wait(dir.path());
+}
+
+/// Runs `kg serve` expecting it to refuse to start: its exit status and standard error.
+fn refused_start(args: &[&str], env: &[(&str, &str)]) -> (bool, String, Duration) {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_kg"))
+        .args(["serve", "--no-seed"])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_BACKTRACE", "0")
+        .env("KG_LOG", "warn")
+        .output()
+        .expect("kg runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_wrong_neo4j_password_fails_at_once_and_says_so() {
+    let server = neo4j_server();
+    let lease = server.lease().await;
+    let (ok, stderr, took) = refused_start(
+        &["--listen", "127.0.0.1:0"],
+        &[
+            ("KG_NEO4J_URI", &server.uri),
+            ("KG_NEO4J_USER", &server.user),
+            ("KG_NEO4J_PASSWORD", "not-the-password"),
+            ("KG_NEO4J_DATABASE", &lease.name),
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("refused user"), "{stderr}");
+    assert!(
+        !stderr.contains("not-the-password"),
+        "the password is never printed"
+    );
+    // Not retried: the driver alone would retry for over half a minute.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[tokio::test]
+async fn the_password_comes_from_a_file_and_never_from_a_flag() {
+    let server = neo4j_server();
+    let lease = server.lease().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("password");
+    std::fs::write(&file, format!("{}\n", server.password)).unwrap();
+    let kg = KgProcess::start(
+        &["--no-seed"],
+        &[
+            ("KG_NEO4J_URI", &server.uri),
+            ("KG_NEO4J_USER", &server.user),
+            ("KG_NEO4J_PASSWORD_FILE", file.to_str().unwrap()),
+            ("KG_NEO4J_DATABASE", &lease.name),
+        ],
+    );
+    let answer = kg.post("{ events { totalCount } }", json!({})).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    let (ok, stderr, _) = refused_start(&["--neo4j-password", "x"], &[]);
+    assert!(!ok && stderr.contains("--neo4j-password"), "{stderr}");
+}
+
+#[test]
+fn listening_beyond_loopback_without_write_tokens_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, stderr, _) = refused_start(&["--listen", "0.0.0.0:0", "--data-dir", data], &[]);
+    assert!(!ok);
+    assert!(stderr.contains("KG_WRITE_TOKENS"), "{stderr}");
+    // Allowed, it starts (and is stopped at once: no traffic leaves loopback).
+    let mut allowed = Command::new(env!("CARGO_BIN_EXE_kg"))
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--data-dir",
+            data,
+            "--no-seed",
+        ])
+        .env("KG_ALLOW_ANONYMOUS_WRITES", "true")
+        .env("KG_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("kg starts");
+    let mut line = String::new();
+    let stdout = allowed.stdout.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+    let _ = allowed.kill();
+    let _ = allowed.wait();
+    assert!(line.starts_with("listening on 0.0.0.0:"), "{line}");
 }

@@ -9,7 +9,7 @@ const DEEP: &str = r#"{ claims(first: 100) { totalCount edges { node {
     statement status statusExplanation { summary chains { assertions { id } } }
     subject { ... on Node { id } }
     conflictsWith { statement }
-    assertions(first: 100) { edges { node {
+    assertions(first: 20) { edges { node {
         stance
         report { title publisher { name } relays { title } }
         sources { description affiliation { name } person { name } }

@@ -103,6 +103,21 @@ impl Neo4jStore {
             .await
             .map_err(|_| deadline("the connection"))?
             .map_err(store_error)?;
+        // The driver retries every query for up to a minute, a refused password included;
+        // opening one transaction is not retried, so bad credentials fail at once.
+        match tokio::time::timeout(config.timeout, graph.start_txn()).await {
+            Err(_) => return Err(deadline("the first transaction")),
+            Ok(Err(neo4rs::Error::AuthenticationError(reason))) => {
+                return Err(StoreError::Internal(format!(
+                    "Neo4j at {} refused user `{}`: {reason}",
+                    config.uri, config.user
+                )))
+            }
+            Ok(Err(error)) => return Err(store_error(error)),
+            Ok(Ok(txn)) => {
+                let _ = txn.rollback().await;
+            }
+        }
         let search = tokio::time::timeout(config.timeout * 4, migrations::migrate(&graph))
             .await
             .map_err(|_| deadline("the schema migration"))??;
