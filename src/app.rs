@@ -7,10 +7,11 @@ use include_dir::{include_dir, Dir};
 
 use crate::domain::Graph;
 use crate::graphql::{self, KgSchema, QueryLimits, Services, WalkLimits};
-use crate::http::Readiness;
+use crate::http::{Backend, Readiness};
 use crate::import::{self, Importer, PathSegment, ReportInput};
+use crate::metrics::Metrics;
 use crate::model::Label;
-use crate::store::{ListQuery, Store};
+use crate::store::{ListQuery, MeteredStore, Store};
 
 /// The seed dataset, compiled in so that `kg serve` needs no checkout.
 static BUNDLED_SEED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/seed");
@@ -57,6 +58,7 @@ pub struct App {
     pub graph: Graph,
     pub importer: Arc<Importer>,
     pub schema: KgSchema,
+    pub metrics: Arc<Metrics>,
 }
 
 impl App {
@@ -70,6 +72,8 @@ impl App {
         walk_limits: WalkLimits,
         query_limits: QueryLimits,
     ) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, Arc::clone(&metrics)));
         let graph = Graph::new(store);
         let importer = Arc::new(Importer::new(graph.clone()));
         let schema = graphql::schema(Services {
@@ -77,17 +81,28 @@ impl App {
             importer: Arc::clone(&importer),
             walk_limits,
             query_limits,
+            metrics: Arc::clone(&metrics),
         });
         Self {
             graph,
             importer,
             schema,
+            metrics,
         }
     }
 
     /// Whether the store answers, for `/readyz`.
     pub fn readiness(&self) -> Arc<dyn Readiness> {
         Arc::new(StoreReadiness(self.graph.clone()))
+    }
+
+    /// What the HTTP layer serves.
+    pub fn http_backend(&self) -> Backend {
+        Backend {
+            schema: self.schema.clone(),
+            readiness: self.readiness(),
+            metrics: Arc::clone(&self.metrics),
+        }
     }
 
     /// Imports the seed through the one import path when the store holds no report yet.

@@ -10,5 +10,6 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod model;
 pub mod store;

@@ -108,8 +108,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("GraphiQL at http://{address}/graphql");
     // Printed for scripts and tests that start the server on port 0.
     println!("listening on {address}");
-    let readiness = app.readiness();
-    kg::http::serve(listener, app.schema, http, readiness, shutdown_signal()).await?;
+    kg::http::serve(listener, app.http_backend(), http, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -12,6 +12,7 @@ mod explanation;
 mod ids;
 mod import;
 mod loaders;
+mod metrics;
 mod prefetch;
 mod provenance;
 mod query;
@@ -29,6 +30,7 @@ pub use walks::WalkLimits;
 
 use crate::domain::Graph;
 use crate::import::Importer;
+use crate::metrics::Metrics;
 
 /// The executable schema.
 pub type KgSchema = Schema<Query, Mutation, Subscription>;
@@ -39,6 +41,7 @@ pub struct Services {
     pub importer: Arc<Importer>,
     pub walk_limits: WalkLimits,
     pub query_limits: QueryLimits,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Builds the schema over these services.
@@ -48,6 +51,8 @@ pub fn schema(services: Services) -> KgSchema {
         .data(services.walk_limits)
         .data(services.graph.clone())
         .data(services.importer)
+        .data(Arc::clone(&services.metrics))
+        .extension(metrics::RequestMetrics(services.metrics))
         .extension(prefetch::PerRequestReads::new(services.graph))
         .extension(cost::CostLimits::new(
             cost::Shapes::from_sdl(&sdl()),

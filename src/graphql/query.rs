@@ -25,6 +25,7 @@ use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
 use crate::domain::Graph;
 use crate::import::{ImportFailure, Importer, PathSegment};
+use crate::metrics::Metrics;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, Label};
 use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
@@ -421,7 +422,16 @@ async fn run_import(
         .import(&inputs, &[PathSegment::Field(root)], indexed)
         .await
     {
-        Ok(outcome) => Ok(ImportResult(outcome)),
+        Ok(outcome) => {
+            let created = outcome
+                .reports
+                .iter()
+                .filter(|id| outcome.created.contains(id))
+                .count();
+            ctx.data_unchecked::<Arc<Metrics>>()
+                .reports_imported(created);
+            Ok(ImportResult(outcome))
+        }
         Err(ImportFailure::Invalid(errors)) => {
             // The resolver's own error is listed after those added, so it takes the last one
             // and the response keeps input order.
@@ -473,6 +483,22 @@ impl Mutation {
 /// Subscriptions, over WebSocket (`graphql-transport-ws` or `graphql-ws`) at `/graphql/ws`.
 pub struct Subscription;
 
+/// The ids a receiver hears, until it falls behind: then how many it missed, and the end.
+fn imported_events(
+    receiver: tokio::sync::broadcast::Receiver<model::NodeId>,
+) -> impl Stream<Item = Result<model::NodeId, u64>> {
+    futures_util::stream::unfold((receiver, false), |(mut receiver, ended)| async move {
+        if ended {
+            return None;
+        }
+        match receiver.recv().await {
+            Ok(id) => Some((Ok(id), (receiver, false))),
+            Err(RecvError::Lagged(missed)) => Some((Err(missed), (receiver, true))),
+            Err(RecvError::Closed) => None,
+        }
+    })
+}
+
 /// Subscriptions, over WebSocket at `/graphql/ws`.
 #[SubscriptionRoot]
 impl Subscription {
@@ -487,20 +513,13 @@ impl Subscription {
     ) -> impl Stream<Item = async_graphql::Result<Report>> {
         let importer = ctx.data_unchecked::<Arc<Importer>>().clone();
         let graph = ctx.data_unchecked::<Graph>().clone();
-        let events = futures_util::stream::unfold(
-            (importer.subscribe(), false),
-            |(mut receiver, ended)| async move {
-                if ended {
-                    return None;
-                }
-                match receiver.recv().await {
-                    Ok(id) => Some((Ok(id), (receiver, false))),
-                    Err(RecvError::Lagged(missed)) => Some((Err(missed), (receiver, true))),
-                    Err(RecvError::Closed) => None,
-                }
-            },
-        );
-        events
+        let open = ctx.data_unchecked::<Arc<Metrics>>().subscription_opened();
+        imported_events(importer.subscribe())
+            .map(move |event| {
+                // Counted as open for as long as the stream lives.
+                let _open = &open;
+                event
+            })
             .then(move |event| {
                 let graph = graph.clone();
                 async move {
@@ -519,5 +538,42 @@ impl Subscription {
                 }
             })
             .filter_map(std::future::ready)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::imported_events;
+    use crate::model::{Label, NodeId};
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_how_much_it_missed_and_ends() {
+        let (sender, receiver) = tokio::sync::broadcast::channel(2);
+        let id = |n: usize| NodeId::new(Label::Report, &format!("r{n}"));
+        for n in 0..5 {
+            sender.send(id(n)).unwrap();
+        }
+        drop(sender);
+        let heard: Vec<_> = imported_events(receiver).collect().await;
+        assert_eq!(
+            heard,
+            vec![Err(3)],
+            "three events were missed; the stream ends there"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_keeps_up_hears_every_event() {
+        let (sender, receiver) = tokio::sync::broadcast::channel(4);
+        let id = |n: usize| NodeId::new(Label::Report, &format!("r{n}"));
+        let events = imported_events(receiver);
+        for n in 0..3 {
+            sender.send(id(n)).unwrap();
+        }
+        drop(sender);
+        let heard: Vec<_> = events.collect().await;
+        assert_eq!(heard, (0..3).map(|n| Ok(id(n))).collect::<Vec<_>>());
     }
 }

@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use super::AppState;
 use crate::auth::{bearer, Access, Refusal};
@@ -161,7 +162,10 @@ async fn execute(
     if let Some(name) = &request.operation_name {
         tracing::Span::current().record("operation", name.as_str());
     }
-    let response = state.schema.execute(request.data(access)).await;
+    let response = match execute_apart(state, request.data(access)).await {
+        Ok(response) => response,
+        Err(failure) => return failure,
+    };
     // A response without data is a request error (it did not parse, validate or fit the
     // bounds): the new media type says so with 400 and leaves `data` out.
     let refused_before_running = response.data == async_graphql::Value::Null
@@ -201,6 +205,51 @@ async fn execute(
         .headers_mut()
         .insert(header::CONTENT_TYPE, format.content_type());
     answer
+}
+
+/// Runs a request on a task of its own, so that the request deadline (tower's timeout, which
+/// only fires when the handler's task is polled) holds even while execution is busy on a
+/// CPU, and stops the work when the deadline drops the handler. A panic in the task becomes
+/// a JSON 500.
+async fn execute_apart(
+    state: &AppState,
+    request: async_graphql::Request,
+) -> Result<async_graphql::Response, Response<Body>> {
+    let schema = state.schema.clone();
+    let task = tokio::spawn(
+        async move { schema.execute(request).await }.instrument(tracing::Span::current()),
+    );
+    let task = AbortOnDrop(task);
+    match task.await {
+        Ok(response) => Ok(response),
+        Err(error) => {
+            tracing::error!(%error, "a request's execution failed");
+            Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::Internal(error.to_string()),
+            ))
+        }
+    }
+}
+
+/// A task that is aborted when whoever awaits it gives up.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// `POST /graphql`: a JSON body, never a form.

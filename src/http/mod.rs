@@ -1,7 +1,7 @@
 //! The HTTP layer: the only module that knows axum. GraphQL over HTTP at `/graphql`
 //! (`POST`, and `GET` for queries), GraphiQL for browsers at `GET /graphql`, subscriptions
 //! over WebSocket at `/graphql/ws` (both protocols), liveness at `/healthz`, readiness at
-//! `/readyz`.
+//! `/readyz`, Prometheus metrics at `/metrics`.
 
 mod graphql;
 mod serve;
@@ -27,6 +27,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenPolicy;
 use crate::graphql::KgSchema;
+use crate::metrics::Metrics;
 
 pub use serve::serve;
 
@@ -75,12 +76,21 @@ pub trait Readiness: Send + Sync {
     fn check(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
 }
 
+/// What the HTTP layer serves: the schema, the store's readiness, the metrics.
+#[derive(Clone)]
+pub struct Backend {
+    pub schema: KgSchema,
+    pub readiness: Arc<dyn Readiness>,
+    pub metrics: Arc<Metrics>,
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 struct AppState {
     schema: KgSchema,
     settings: Arc<HttpSettings>,
     readiness: Arc<dyn Readiness>,
+    metrics: Arc<Metrics>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -101,6 +111,17 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         tracing::warn!("not ready: the store does not answer");
         (StatusCode::SERVICE_UNAVAILABLE, "the store does not answer")
     }
+}
+
+/// The Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
 }
 
 /// A panic anywhere in a request becomes a JSON 500 with a code; the server keeps serving.
@@ -143,12 +164,13 @@ fn cors_layer(settings: &CorsSettings) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// The router, over a schema.
-pub fn router(schema: KgSchema, settings: HttpSettings, readiness: Arc<dyn Readiness>) -> Router {
+/// The router, over what it serves.
+pub fn router(backend: Backend, settings: HttpSettings) -> Router {
     let state = AppState {
-        schema,
+        schema: backend.schema,
         settings: Arc::new(settings.clone()),
-        readiness,
+        readiness: backend.readiness,
+        metrics: backend.metrics,
     };
     let trace = TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<Body>| {
         let id = request
@@ -169,6 +191,7 @@ pub fn router(schema: KgSchema, settings: HttpSettings, readiness: Arc<dyn Readi
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,

@@ -3,7 +3,6 @@
 //! client trickling a header a byte a second is dropped after the header timeout.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -12,8 +11,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use super::{router, HttpSettings, Readiness};
-use crate::graphql::KgSchema;
+use super::{router, Backend, HttpSettings};
 
 /// How long requests in flight may take to finish once shutdown begins.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -22,9 +20,8 @@ const DRAIN: Duration = Duration::from_secs(30);
 /// 30 s).
 pub async fn serve(
     listener: TcpListener,
-    schema: KgSchema,
+    backend: Backend,
     settings: HttpSettings,
-    readiness: Arc<dyn Readiness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -33,7 +30,7 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout);
     builder.http2().timer(TokioTimer::new());
-    let service = TowerToHyperService::new(router(schema, settings, readiness));
+    let service = TowerToHyperService::new(router(backend, settings));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {

@@ -5,6 +5,7 @@
 //! the number of rows. Only the modules below this one know a database crate.
 
 mod counting;
+mod metered;
 pub mod neo4j;
 pub mod overlay;
 pub mod plan;
@@ -17,6 +18,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 pub use counting::CountingStore;
+pub use metered::MeteredStore;
 pub use plan::{Expanded, Hop, Plan, Step, Subgraph};
 pub use walk::{Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 

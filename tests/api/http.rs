@@ -32,17 +32,13 @@ pub async fn spawn_app_with(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let schema = test.app.schema.clone();
-    let readiness = readiness.unwrap_or_else(|| test.app.readiness());
-    tokio::spawn(kg::http::serve(
-        listener,
-        schema,
-        settings,
-        readiness,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let mut backend = test.app.http_backend();
+    if let Some(readiness) = readiness {
+        backend.readiness = readiness;
+    }
+    tokio::spawn(kg::http::serve(listener, backend, settings, async {
+        let _ = stopped.await;
+    }));
     SpawnedApp {
         address,
         test,

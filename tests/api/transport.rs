@@ -462,3 +462,90 @@ async fn a_mutation_over_websocket_needs_a_write_token_in_connection_init() {
         "only the token's import landed"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_errors_by_code_and_store_calls() {
+    let app = spawn_app().await;
+    let query =
+        json!({ "query": "query Events { events { totalCount } }", "operationName": "Events" });
+    crate::http::post(&app.address, query).await;
+    crate::http::post(
+        &app.address,
+        json!({ "query": "{ node(id: \"nope\") { id } }" }),
+    )
+    .await;
+    let text = reqwest::get(url(&app, "/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("kg_graphql_request_duration_seconds_count{operation=\"Events\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kg_graphql_errors_total{code=\"BAD_ID\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kg_store_call_duration_seconds_count{call=\"list\",outcome=\"ok\"}"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_a_thousand_imported_reports_reaches_every_subscriber() {
+    let app = spawn_app().await;
+    let mut subscribers = Vec::new();
+    for _ in 0..2 {
+        let mut socket = websocket(&app).await;
+        socket
+            .send(Message::text(
+                json!({ "type": "connection_init" }).to_string(),
+            ))
+            .await
+            .unwrap();
+        let subscribe = json!({ "id": "1", "type": "subscribe",
+            "payload": { "query": "subscription { reportImported { key } }" } });
+        socket
+            .send(Message::text(subscribe.to_string()))
+            .await
+            .unwrap();
+        subscribers.push(socket);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reports: Vec<Value> = (0..1_000).map(|n| report(&format!("burst-{n}"))).collect();
+    let imported = crate::http::post(
+        &app.address,
+        json!({ "query": "mutation($r: [ReportInput!]!) { importReports(inputs: $r) { createdCount } }",
+                "variables": { "r": reports } }),
+    )
+    .await;
+    assert!(imported["errors"].is_null(), "{imported}");
+    for mut socket in subscribers {
+        let heard = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut keys = std::collections::HashSet::new();
+            while keys.len() < 1_000 {
+                match socket.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        let value: Value = serde_json::from_str(&text).unwrap();
+                        assert_ne!(value["type"], "error", "{value}");
+                        assert!(value["payload"]["errors"].is_null(), "{value}");
+                        if let Some(key) =
+                            value["payload"]["data"]["reportImported"]["key"].as_str()
+                        {
+                            keys.insert(key.to_string());
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => break,
+                }
+            }
+            keys.len()
+        })
+        .await
+        .expect("every event arrives");
+        assert_eq!(heard, 1_000);
+    }
+}
