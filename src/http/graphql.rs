@@ -3,12 +3,11 @@
 //! in the URL for queries (never mutations), the answer's media type chosen by `Accept`,
 //! and every failure a GraphQL-shaped JSON error with a code.
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
@@ -319,7 +318,7 @@ pub(super) async fn get(
         .unwrap_or_default();
     let has_query = parameters.iter().any(|(name, _)| name == "query");
     if !has_query && accepts_html(&headers) {
-        return graphiql().into_response();
+        return super::graphiql::page().into_response();
     }
     let Some(format) = negotiate(&headers) else {
         return request_error(
@@ -374,16 +373,6 @@ pub(super) async fn get(
         return refused;
     }
     execute(&state, format, access, request).await
-}
-
-fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("kg")
-            .finish(),
-    )
 }
 
 #[cfg(test)]

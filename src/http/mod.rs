@@ -3,6 +3,7 @@
 //! over WebSocket at `/graphql/ws` (both protocols), liveness at `/healthz`, readiness at
 //! `/readyz`, Prometheus metrics at `/metrics`.
 
+mod graphiql;
 mod graphql;
 mod serve;
 mod websocket;
@@ -189,6 +190,7 @@ pub fn router(backend: Backend, settings: HttpSettings) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/graphiql/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -7,6 +7,7 @@ mod harness;
 mod analysis;
 mod crash_recovery;
 mod filters;
+mod graphiql;
 mod http;
 mod importing;
 mod materialised;
