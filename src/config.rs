@@ -115,6 +115,9 @@ pub struct QuerySettings {
     /// The largest answer, in bytes of JSON.
     #[arg(long, env = "KG_MAX_RESPONSE_BYTES", default_value_t = QueryLimits::default().max_response_bytes)]
     pub max_response_bytes: u64,
+    /// The longest query document, in bytes (variables not counted).
+    #[arg(long, env = "KG_MAX_QUERY_BYTES", default_value_t = QueryLimits::default().max_query_bytes)]
+    pub max_query_bytes: u64,
 }
 
 /// The HTTP transport: timeouts, sizes, CORS and who may write.
@@ -184,6 +187,7 @@ impl ServeConfig {
             max_fields: q.max_fields,
             max_directives: q.max_directives,
             max_response_bytes: q.max_response_bytes,
+            max_query_bytes: q.max_query_bytes,
         }
     }
 

@@ -15,12 +15,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Name, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, Request, ServerResult, Value, Variables};
 
 use super::connection::DEFAULT_PAGE_SIZE;
 use super::errors::{ApiError, Bound};
@@ -43,6 +45,9 @@ pub struct QueryLimits {
     pub max_directives: u64,
     /// The largest answer, in bytes of JSON.
     pub max_response_bytes: u64,
+    /// The longest query document, in bytes (variables not counted): refused before it is
+    /// parsed.
+    pub max_query_bytes: u64,
 }
 
 impl Default for QueryLimits {
@@ -54,6 +59,7 @@ impl Default for QueryLimits {
             max_fields: 2_000,
             max_directives: 4,
             max_response_bytes: 8 * 1024 * 1024,
+            max_query_bytes: 100_000,
         }
     }
 }
@@ -196,8 +202,8 @@ pub fn measure(
 pub fn check(tally: &Tally, limits: &QueryLimits) -> Result<(), ApiError> {
     let checks = [
         (Bound::MaxDepth, tally.depth, limits.max_depth),
-        (Bound::MaxFields, tally.fields, limits.max_fields),
         (Bound::MaxAliases, tally.aliases, limits.max_aliases),
+        (Bound::MaxFields, tally.fields, limits.max_fields),
         (Bound::MaxCost, tally.cost, limits.max_cost),
     ];
     for (bound, value, limit) in checks {
@@ -351,8 +357,8 @@ impl Measure<'_> {
     }
 }
 
-/// Refuses, right after parsing, a document over the query limits: before validation
-/// and execution, which would expand its fragments.
+/// Refuses a document over the query limits before async-graphql checks, validates or
+/// executes it, all of which would expand its fragments.
 pub struct CostLimits {
     shapes: Arc<Shapes>,
     limits: QueryLimits,
@@ -383,18 +389,30 @@ struct CostLimitsExtension {
 
 #[async_trait::async_trait]
 impl Extension for CostLimitsExtension {
-    async fn parse_query(
+    /// Before anything else: async-graphql's own checks after parsing (nesting, directives)
+    /// walk a fragment once per spread, so a document must be measured before they see it.
+    /// The document parsed here is kept on the request and not parsed again.
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let refused = |error: ApiError| -> ServerError { error.into_server_error() };
-        let tally = measure(&self.shapes, &document, variables, &self.limits).map_err(refused)?;
-        check(&tally, &self.limits).map_err(refused)?;
-        Ok(document)
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let length = request.query.len() as u64;
+        if length > self.limits.max_query_bytes {
+            return Err(ApiError::QueryTooLarge {
+                bound: Bound::MaxQueryBytes,
+                limit: self.limits.max_query_bytes,
+                value: length,
+            }
+            .into_server_error());
+        }
+        let variables = request.variables.clone();
+        let document = request.parsed_query()?;
+        let tally = measure(&self.shapes, document, &variables, &self.limits)
+            .map_err(ApiError::into_server_error)?;
+        check(&tally, &self.limits).map_err(ApiError::into_server_error)?;
+        next.run(ctx, request).await
     }
 }
 

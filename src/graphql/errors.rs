@@ -49,6 +49,7 @@ pub enum Bound {
     MaxFields,
     MaxDirectives,
     MaxResponseBytes,
+    MaxQueryBytes,
 }
 
 impl Bound {
@@ -61,6 +62,7 @@ impl Bound {
             Bound::MaxFields => "maxFields",
             Bound::MaxDirectives => "maxDirectives",
             Bound::MaxResponseBytes => "maxResponseBytes",
+            Bound::MaxQueryBytes => "maxQueryBytes",
         }
     }
 }

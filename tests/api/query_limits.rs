@@ -59,6 +59,12 @@ async fn a_field_repeated_ten_thousand_times_is_refused() {
     let repeated = "claims(first: 100) { edges { node { status } } } ".repeat(10_000);
     assert_eq!(
         refused_bound(&app, &format!("{{ {repeated} }}")).await,
+        "maxQueryBytes",
+        "490 KB are refused before parsing"
+    );
+    let repeated = "claims(first: 100) { edges { node { status } } } ".repeat(1_500);
+    assert_eq!(
+        refused_bound(&app, &format!("{{ {repeated} }}")).await,
         "maxFields"
     );
 }
