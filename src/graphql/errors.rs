@@ -36,6 +36,8 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     /// A token that does not allow what was asked.
     pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The request ran past the server's deadline; what it started was stopped.
+    pub const TIMEOUT: &str = "TIMEOUT";
     /// A subscriber fell behind and missed events; subscribe again and catch up by query.
     pub const SUBSCRIPTION_LAGGED: &str = "SUBSCRIPTION_LAGGED";
 }
@@ -99,6 +101,8 @@ pub enum ApiError {
     Forbidden,
     /// A subscriber that fell behind by this many events; its subscription ends.
     Lagged(u64),
+    /// The request ran past its deadline.
+    Timeout,
     /// The store is out of reach; the cause is logged, never shown.
     StoreUnavailable(String),
     /// A fault of the server; the cause is logged, never shown.
@@ -118,6 +122,7 @@ impl ApiError {
             ApiError::Unauthenticated => code::UNAUTHENTICATED,
             ApiError::Forbidden => code::FORBIDDEN,
             ApiError::Lagged(_) => code::SUBSCRIPTION_LAGGED,
+            ApiError::Timeout => code::TIMEOUT,
             ApiError::StoreUnavailable(_) => code::STORE_UNAVAILABLE,
             ApiError::Internal(_) => code::INTERNAL,
         }
@@ -157,6 +162,9 @@ impl ApiError {
             ),
             ApiError::StoreUnavailable(_) => {
                 "the store is unavailable; retrying later may succeed".into()
+            }
+            ApiError::Timeout => {
+                "the request ran past the server's deadline and was stopped".into()
             }
             ApiError::Internal(_) => "internal error; the server's log has its cause".into(),
         }

@@ -125,6 +125,19 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// The request deadline's empty 408 as a GraphQL-shaped answer with a code, like every
+/// other refusal.
+async fn coded_timeout(response: Response<Body>) -> Response<Body> {
+    if response.status() != StatusCode::REQUEST_TIMEOUT {
+        return response;
+    }
+    tracing::warn!("a request ran past its deadline");
+    graphql::error_response(
+        StatusCode::REQUEST_TIMEOUT,
+        crate::graphql::ApiError::Timeout,
+    )
+}
+
 /// A panic anywhere in a request becomes a JSON 500 with a code; the server keeps serving.
 fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
     let cause = cause
@@ -198,6 +211,7 @@ pub fn router(backend: Backend, settings: HttpSettings) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        .layer(axum::middleware::map_response(coded_timeout))
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
         .layer(cors_layer(&settings.cors))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -205,4 +219,21 @@ pub fn router(backend: Backend, settings: HttpSettings) -> Router {
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_json_500_with_a_code_and_no_cause() {
+        let response = panic_response(Box::new("index out of bounds in /src/secret.rs"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+        assert!(!body.to_string().contains("secret"), "{body}");
+    }
 }

@@ -549,3 +549,39 @@ async fn a_burst_of_a_thousand_imported_reports_reaches_every_subscriber() {
         assert_eq!(heard, 1_000);
     }
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let settings = HttpSettings {
+        header_timeout: Duration::from_millis(500),
+        ..HttpSettings::default()
+    };
+    let app = spawn_app_with(settings, None).await;
+    let mut socket = tokio::net::TcpStream::connect(&app.address).await.unwrap();
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = vec![0; 1024];
+    let read = socket.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"));
+    let closed = tokio::time::timeout(Duration::from_secs(4), socket.read(&mut answer))
+        .await
+        .expect("the idle connection is closed");
+    assert_eq!(closed.unwrap(), 0, "closed without another answer");
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_gets_a_coded_408() {
+    let settings = HttpSettings {
+        request_timeout: Duration::from_millis(5),
+        ..HttpSettings::default()
+    };
+    let app = spawn_app_with(settings, None).await;
+    let heavy = "{ claims(first: 100) { edges { node { statement status
+        statusExplanation { summary chains { origin assertions { id } } }
+        assertions(first: 20) { edges { node { stance report { title publisher { name } } } } } } } } }";
+    let (status, answer) = post_with(&app, None, json!({ "query": heavy }).to_string()).await;
+    assert_eq!(status, 408, "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "TIMEOUT");
+}
