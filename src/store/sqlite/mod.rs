@@ -151,8 +151,16 @@ fn poisoned() -> StoreError {
     StoreError::Internal("a store thread panicked".into())
 }
 
+/// A SQLite error as a store error: a database still busy or locked after the busy timeout
+/// (another process writing, say) is `Unavailable`, which a client may retry; anything else
+/// is a fault.
 fn internal(error: rusqlite::Error) -> StoreError {
-    StoreError::Internal(error.to_string())
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(format!("the embedded store is busy: {error}"))
+        }
+        _ => StoreError::Internal(error.to_string()),
+    }
 }
 
 #[async_trait]
