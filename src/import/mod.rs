@@ -18,6 +18,7 @@ pub const IMPORTED_BACKLOG: usize = 16_384;
 
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
+pub use plan::digest;
 
 use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;

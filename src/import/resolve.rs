@@ -145,8 +145,16 @@ impl Resolver {
     pub fn check(&self, checker: &mut Checker, base: &Path, index: usize, input: &ReportInput) {
         if let Some(key) = report_key(input) {
             let stored = self.stored.get(&NodeId::new(Label::Report, key));
-            let digest = Value::String(super::plan::digest(input));
-            if stored.is_some_and(|r| r.props.get("content_digest") != Some(&digest)) {
+            let digests = [
+                Value::String(super::plan::digest(input)),
+                Value::String(super::plan::legacy_digest(input)),
+            ];
+            let matches = |r: &NodeRecord| {
+                r.props
+                    .get("content_digest")
+                    .is_some_and(|d| digests.contains(d))
+            };
+            if stored.is_some_and(|r| !matches(r)) {
                 super::validate::report_conflict(checker, base, key);
             }
             if self

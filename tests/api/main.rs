@@ -6,6 +6,7 @@ mod harness;
 
 mod analysis;
 mod crash_recovery;
+mod digests;
 mod filters;
 mod graphiql;
 mod http;
