@@ -278,7 +278,7 @@ fn input_path(path: &[PathSegment]) -> Vec<Value> {
 /// a value that does not fit an argument's type (an unknown enum value, say) gets
 /// `INVALID_VALUE` and the argument's `inputPath`, as the import's own checks do; a document
 /// nested deeper than the parser takes gets `LIMIT_EXCEEDED` (`maxNesting`); one that
-/// fails to parse as a scalar gets `BAD_USER_INPUT`; other errors outside any field
+/// fails to parse as a scalar, or a null where a value is needed, gets `BAD_USER_INPUT`; other errors outside any field
 /// (parsing, validation) get `GRAPHQL_VALIDATION_FAILED`; anything else is a fault, logged
 /// and shown as `INTERNAL` with a generic message.
 pub struct CodeDefaults;
@@ -311,7 +311,9 @@ impl Extension for CodeDefaultsExtension {
                 extensions.set("code", Value::from(code::LIMIT_EXCEEDED));
                 extensions.set("bound", Value::from("maxNesting"));
                 extensions.set("limit", Value::from(limit));
-            } else if error.message.starts_with("Failed to parse \"") {
+            } else if error.message.starts_with("Failed to parse \"")
+                || error.message.starts_with("Expected input type \"")
+            {
                 extensions.set("code", Value::from(code::BAD_USER_INPUT));
             } else if error.path.is_empty() {
                 extensions.set("code", Value::from(code::GRAPHQL_VALIDATION_FAILED));

@@ -1,7 +1,9 @@
 //! The import mutation's input types, converted to the import core's one input format, and
 //! its result.
 
-use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, OneofObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, Object, OneofObject, SimpleObject, ID,
+};
 
 use super::entity::OrganizationKind;
 use super::errors::ApiError;
@@ -243,40 +245,176 @@ pub fn input_error(error: &InputError) -> async_graphql::Error {
     ApiError::Input(error.clone()).extend()
 }
 
+/// What became of one report of an import.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ReportOutcomeStatus {
+    /// Imported now.
+    Created,
+    /// Imported before with the same content; nothing was written.
+    AlreadyPresent,
+    /// Refused, with its errors; nothing of it was written.
+    Rejected,
+}
+
+/// One report of an import and what became of it.
+pub struct ReportOutcome {
+    /// Its position in the input.
+    pub index: usize,
+    /// Its key (or URL), as given.
+    pub key: Option<String>,
+    pub status: ReportOutcomeStatus,
+    /// The stored report, unless rejected.
+    pub report: Option<model::NodeId>,
+    pub errors: Vec<InputError>,
+}
+
+/// What became of one report of an import.
+#[Object]
+impl ReportOutcome {
+    /// The report's position in the input, from 0.
+    async fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The report's key (or URL), as given.
+    async fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// Created, already present, or rejected.
+    async fn status(&self) -> ReportOutcomeStatus {
+        self.status
+    }
+
+    /// The stored report; null when rejected.
+    async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Report>> {
+        let Some(id) = &self.report else {
+            return Ok(None);
+        };
+        let mut found = typed::<model::Report>(ctx, std::slice::from_ref(id)).await?;
+        Ok(found.pop().map(Report))
+    }
+
+    /// Why it was rejected: one error per problem.
+    async fn errors(&self) -> Vec<ImportError> {
+        self.errors.iter().map(ImportError::from).collect()
+    }
+}
+
+/// One problem with an input, as `extensions` would give it.
+#[derive(SimpleObject)]
+pub struct ImportError {
+    /// A stable code: `REQUIRED`, `INVALID_VALUE`, `DUPLICATE_KEY`, `UNKNOWN_REFERENCE`,
+    /// `WRONG_TYPE`, `UNKNOWN_ATTRIBUTE`, `UNASSERTED_CLAIM` or `REPORT_CONFLICT`.
+    code: String,
+    /// What is wrong, in words.
+    message: String,
+    /// Where in the input: field names, and list indexes in decimal.
+    input_path: Vec<String>,
+}
+
+impl From<&InputError> for ImportError {
+    fn from(error: &InputError) -> Self {
+        Self {
+            code: error.code.as_str().to_string(),
+            message: error.message.clone(),
+            input_path: error.path.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// What an import did.
-pub struct ImportResult(pub ImportOutcome);
+pub struct ImportResult {
+    pub outcome: ImportOutcome,
+    pub outcomes: Vec<ReportOutcome>,
+}
+
+impl ImportResult {
+    /// The result of an import that applied `accepted` (input indexes, in the order of
+    /// `outcome.reports`) and refused `rejected`.
+    pub fn new(
+        inputs: &[crate::import::ReportInput],
+        outcome: ImportOutcome,
+        accepted: &[usize],
+        rejected: &std::collections::BTreeMap<usize, Vec<InputError>>,
+    ) -> Self {
+        let key = |index: usize| {
+            inputs[index]
+                .key
+                .clone()
+                .or_else(|| inputs[index].url.clone())
+        };
+        let mut outcomes: Vec<ReportOutcome> = accepted
+            .iter()
+            .zip(&outcome.reports)
+            .map(|(&index, id)| ReportOutcome {
+                index,
+                key: key(index),
+                status: if outcome.created.contains(id) {
+                    ReportOutcomeStatus::Created
+                } else {
+                    ReportOutcomeStatus::AlreadyPresent
+                },
+                report: Some(id.clone()),
+                errors: Vec::new(),
+            })
+            .collect();
+        outcomes.extend(rejected.iter().map(|(&index, errors)| ReportOutcome {
+            index,
+            key: key(index),
+            status: ReportOutcomeStatus::Rejected,
+            report: None,
+            errors: errors.clone(),
+        }));
+        outcomes.sort_by_key(|o| o.index);
+        Self { outcome, outcomes }
+    }
+
+    /// How many reports the import created.
+    pub fn reports_created(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == ReportOutcomeStatus::Created)
+            .count()
+    }
+}
 
 /// What an import did.
 #[Object]
 impl ImportResult {
-    /// The imported reports, in input order.
+    /// The imported reports, in input order (the rejected ones left out).
     async fn reports(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Report>> {
-        let reports = typed::<model::Report>(ctx, &self.0.reports).await?;
+        let reports = typed::<model::Report>(ctx, &self.outcome.reports).await?;
         Ok(reports.into_iter().map(Report).collect())
+    }
+
+    /// Each report of the input and what became of it, in input order.
+    async fn outcomes(&self) -> &[ReportOutcome] {
+        &self.outcomes
     }
 
     /// Ids of the nodes this import created.
     async fn created_ids(&self) -> Vec<ID> {
-        self.0.created.iter().map(encode).collect()
+        self.outcome.created.iter().map(encode).collect()
     }
 
     /// Ids of the nodes of the input that already existed and were left as they were.
     async fn existing_ids(&self) -> Vec<ID> {
-        self.0.existing.iter().map(encode).collect()
+        self.outcome.existing.iter().map(encode).collect()
     }
 
     /// How many nodes this import created.
     async fn created_count(&self) -> usize {
-        self.0.created.len()
+        self.outcome.created.len()
     }
 
     /// How many nodes of the input already existed.
     async fn existing_count(&self) -> usize {
-        self.0.existing.len()
+        self.outcome.existing.len()
     }
 
     /// True when the import changed nothing: every report had been imported before.
     async fn already_imported(&self) -> bool {
-        self.0.created.is_empty()
+        self.outcome.created.is_empty()
     }
 }

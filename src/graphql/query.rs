@@ -88,6 +88,45 @@ impl CoreQuery {
         Node::load(ctx, &id).await
     }
 
+    /// Fetches the person, organisation, place or event an importer gave this key (entity
+    /// keys are unique across the four); null when there is none.
+    async fn entity(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<Option<Node>> {
+        let ids: Vec<model::NodeId> = [
+            Label::Person,
+            Label::Organization,
+            Label::Place,
+            Label::Event,
+        ]
+        .into_iter()
+        .map(|label| model::NodeId::new(label, &key))
+        .collect();
+        prefetch(ctx, &ids, &[], Selection::Object).await?;
+        Ok(Node::load_many(ctx, &ids).await?.into_iter().next())
+    }
+
+    /// Fetches the report an importer gave this key (or, without a key, this URL); null
+    /// when there is none.
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+    ) -> async_graphql::Result<Option<Report>> {
+        let id = model::NodeId::new(Label::Report, &key);
+        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
+        let mut found =
+            super::loaders::typed::<model::Report>(ctx, std::slice::from_ref(&id)).await?;
+        Ok(found.pop().map(Report))
+    }
+
+    /// Fetches the claim an importer gave this key; null when there is none.
+    async fn claim(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<Option<Claim>> {
+        let id = model::NodeId::new(Label::Claim, &key);
+        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
+        let mut found =
+            super::loaders::typed::<model::Claim>(ctx, std::slice::from_ref(&id)).await?;
+        Ok(found.pop().map(Claim))
+    }
+
     /// Fetches objects by their global ids, in the same order; null for those there are not.
     async fn nodes(
         &self,
@@ -415,22 +454,37 @@ async fn run_import(
     inputs: Vec<ReportInputObject>,
     root: &'static str,
     indexed: bool,
+    atomic: bool,
 ) -> async_graphql::Result<ImportResult> {
     let importer = ctx.data_unchecked::<Arc<Importer>>();
     let inputs: Vec<crate::import::ReportInput> = inputs.into_iter().map(Into::into).collect();
-    match importer
-        .import(&inputs, &[PathSegment::Field(root)], indexed)
-        .await
-    {
+    let base = [PathSegment::Field(root)];
+    let counted = |result: ImportResult| {
+        ctx.data_unchecked::<Arc<Metrics>>()
+            .reports_imported(result.reports_created());
+        Ok(result)
+    };
+    if !atomic {
+        let partial = importer
+            .import_valid(&inputs, &base)
+            .await
+            .map_err(api_error)?;
+        return counted(ImportResult::new(
+            &inputs,
+            partial.applied,
+            &partial.accepted,
+            &partial.rejected,
+        ));
+    }
+    match importer.import(&inputs, &base, indexed).await {
         Ok(outcome) => {
-            let created = outcome
-                .reports
-                .iter()
-                .filter(|id| outcome.created.contains(id))
-                .count();
-            ctx.data_unchecked::<Arc<Metrics>>()
-                .reports_imported(created);
-            Ok(ImportResult(outcome))
+            let accepted: Vec<usize> = (0..inputs.len()).collect();
+            counted(ImportResult::new(
+                &inputs,
+                outcome,
+                &accepted,
+                &Default::default(),
+            ))
         }
         Err(ImportFailure::Invalid(errors)) => {
             // The resolver's own error is listed after those added, so it takes the last one
@@ -460,23 +514,29 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportInputObject,
     ) -> async_graphql::Result<ImportResult> {
-        run_import(ctx, vec![input], "input", false).await
+        run_import(ctx, vec![input], "input", false, true).await
     }
 
-    /// Imports many reports in one transaction: all of them or none. Later reports may
-    /// refer to what earlier ones introduce.
+    /// Imports up to 1,000 reports in one transaction. Later reports may refer to what
+    /// earlier ones introduce. With `atomic` (the default) it is all of them or none: any
+    /// invalid report fails the call with one error per problem. With `atomic: false` the
+    /// valid reports are imported and the invalid ones (and those that need them) are
+    /// refused: `outcomes` says which, with their errors.
     #[graphql(guard = "WriteAccess")]
     async fn import_reports(
         &self,
         ctx: &Context<'_>,
         inputs: Vec<ReportInputObject>,
+        #[graphql(default_with = "Some(true)")] atomic: Option<bool>,
     ) -> async_graphql::Result<ImportResult> {
+        // Nullable, so that a variable left out (`$atomic: Boolean`) means the default.
+        let atomic = atomic.unwrap_or(true);
         if inputs.len() > MAX_IMPORT_BATCH {
             return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
                 "at most {MAX_IMPORT_BATCH} reports at once"
             ))));
         }
-        run_import(ctx, inputs, "inputs", true).await
+        run_import(ctx, inputs, "inputs", true, atomic).await
     }
 }
 

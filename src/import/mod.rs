@@ -3,6 +3,7 @@
 
 mod error;
 pub mod input;
+mod partial;
 mod plan;
 mod resolve;
 mod validate;
@@ -18,6 +19,7 @@ pub const IMPORTED_BACKLOG: usize = 16_384;
 
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
+pub use partial::PartialOutcome;
 pub use plan::digest;
 
 use crate::domain::status::RULE_VERSION;

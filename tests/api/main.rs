@@ -13,6 +13,7 @@ mod http;
 mod importing;
 mod materialised;
 mod neo4j_server;
+mod outcomes_and_keys;
 mod pagination_and_lookup;
 mod query_limits;
 mod readme_example;
