@@ -127,6 +127,31 @@ impl App {
     }
 }
 
+/// Opens the store the settings name: Neo4j when a Bolt URI is given, else the embedded
+/// store in its folder. Errors name the folder or the URI at fault.
+pub async fn open_store(config: &crate::config::StoreConfig) -> anyhow::Result<Arc<dyn Store>> {
+    use anyhow::Context as _;
+    match config.neo4j()? {
+        None => {
+            let store =
+                crate::store::sqlite::SqliteStore::open(&config.data_dir).with_context(|| {
+                    format!(
+                        "cannot open the embedded store in {}",
+                        config.data_dir.display()
+                    )
+                })?;
+            Ok(Arc::new(store))
+        }
+        Some(neo4j) => {
+            tracing::info!(?neo4j, "connecting to Neo4j");
+            let store = crate::store::neo4j::Neo4jStore::connect(&neo4j)
+                .await
+                .with_context(|| format!("cannot use Neo4j at {}", neo4j.uri))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
 /// Ready when the store answers a count of reports.
 struct StoreReadiness(Graph);
 

@@ -39,9 +39,8 @@ pub struct ServeConfig {
     /// `--allow-anonymous-writes`).
     #[arg(long, env = "KG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Folder of the embedded store.
-    #[arg(long, env = "KG_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub store: StoreConfig,
     /// Do not import the seed dataset into an empty store.
     #[arg(
         long,
@@ -53,6 +52,23 @@ pub struct ServeConfig {
     /// Seed from this folder of report JSON files instead of the bundled `data/seed/`.
     #[arg(long, env = "KG_SEED_DIR")]
     pub seed_dir: Option<PathBuf>,
+    /// Format of the log on standard error.
+    #[arg(long, env = "KG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub walks: WalkSettings,
+    #[command(flatten)]
+    pub queries: QuerySettings,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Which store: the embedded one in a folder, or Neo4j over Bolt.
+#[derive(Args, Clone, Debug)]
+pub struct StoreConfig {
+    /// Folder of the embedded store.
+    #[arg(long, env = "KG_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
     /// Use Neo4j at this Bolt URI instead of the embedded store.
     #[arg(long, env = "KG_NEO4J_URI")]
     pub neo4j_uri: Option<String>,
@@ -66,15 +82,6 @@ pub struct ServeConfig {
     /// How long one attempt of one Neo4j call may take.
     #[arg(long, env = "KG_NEO4J_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub neo4j_timeout: Duration,
-    /// Format of the log on standard error.
-    #[arg(long, env = "KG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-    #[command(flatten)]
-    pub walks: WalkSettings,
-    #[command(flatten)]
-    pub queries: QuerySettings,
-    #[command(flatten)]
-    pub http: HttpArgs,
 }
 
 /// Bounds on paths and neighbourhoods.
@@ -233,7 +240,9 @@ impl ServeConfig {
             tokens: self.token_policy()?,
         })
     }
+}
 
+impl StoreConfig {
     /// The Neo4j settings, when a Bolt URI is given (an empty one, as a compose file or a
     /// shell leaves it, means none).
     pub fn neo4j(&self) -> anyhow::Result<Option<Neo4jConfig>> {

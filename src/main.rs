@@ -1,18 +1,15 @@
 //! The `kg` command: `kg serve` runs the server, `kg schema` prints the SDL.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use kg::app::{App, Seed};
-use kg::config::{LogFormat, ServeConfig};
-use kg::store::neo4j::Neo4jStore;
-use kg::store::sqlite::SqliteStore;
-use kg::store::Store;
+use kg::app::{open_store, App, Seed};
+use kg::config::{LogFormat, ServeConfig, StoreConfig};
+use kg::import::file::{self, BarProgress, FileImportOptions, LineProgress, Progress};
 
 /// A GraphQL knowledge-graph server for people, organisations and events as the news
 /// reports them, and for who said what about them.
@@ -27,8 +24,31 @@ struct Cli {
 enum Command {
     /// Serve GraphQL (and GraphiQL) over HTTP.
     Serve(Box<ServeConfig>),
+    /// Import reports from JSON or NDJSON files (`-` for standard input) through the one
+    /// import path, into the embedded store or Neo4j. Safe to run again after an
+    /// interruption: reports already in are skipped.
+    Import(ImportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// Files of reports: NDJSON (one per line, streamed) or JSON (one report or an array).
+    #[arg(required = true)]
+    files: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    store: StoreConfig,
+    /// Reports per transaction.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    batch: u16,
+    /// Stop at the first bad report (nothing of its batch is imported).
+    #[arg(long)]
+    strict: bool,
+    /// Write the rejected lines here, as given, for a later retry; their errors go to
+    /// FILE.errors.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -40,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(config) => serve(*config).await,
+        Command::Import(args) => import(args).await,
     }
 }
 
@@ -56,33 +77,12 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-async fn open_store(config: &ServeConfig) -> anyhow::Result<Arc<dyn Store>> {
-    match config.neo4j()? {
-        None => {
-            let store = SqliteStore::open(&config.data_dir).with_context(|| {
-                format!(
-                    "cannot open the embedded store in {}",
-                    config.data_dir.display()
-                )
-            })?;
-            Ok(Arc::new(store))
-        }
-        Some(neo4j) => {
-            tracing::info!(?neo4j, "connecting to Neo4j");
-            let store = Neo4jStore::connect(&neo4j)
-                .await
-                .with_context(|| format!("cannot use Neo4j at {}", neo4j.uri))?;
-            Ok(Arc::new(store))
-        }
-    }
-}
-
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     init_logs(config.log_format);
     // Settings first: a server that would refuse to start says so before touching a store.
     let http = config.http_settings()?;
     tracing::info!(tokens = ?http.tokens, cors = ?http.cors.origins, "access");
-    let store = open_store(&config).await?;
+    let store = open_store(&config.store).await?;
     tracing::info!(backend = store.backend(), "store open");
     let app = App::with_limits(store, config.walk_limits(), config.query_limits());
     let rebuilt = app.importer.rebuild_stale_statuses().await?;
@@ -110,6 +110,58 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     println!("listening on {address}");
     kg::http::serve(listener, app.http_backend(), http, shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    init_logs(LogFormat::Text);
+    let store = open_store(&args.store).await?;
+    let app = App::new(store);
+    app.importer.rebuild_stale_statuses().await?;
+    let options = FileImportOptions {
+        batch: args.batch.into(),
+        strict: args.strict,
+        rejects: args.rejects,
+    };
+    let started = std::time::Instant::now();
+    let summary = if std::io::stderr().is_terminal() {
+        let sizes: Option<u64> = args
+            .files
+            .iter()
+            .map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+            .sum();
+        let bar =
+            BarProgress::new(sizes.filter(|_| !args.files.iter().any(|f| f.as_os_str() == "-")));
+        let summary = file::import_files(&app.importer, &args.files, &options, &bar).await;
+        bar.finish();
+        summary?
+    } else {
+        let lines = LineProgress::new(std::time::Duration::from_secs(5));
+        file::import_files(
+            &app.importer,
+            &args.files,
+            &options,
+            &lines as &dyn Progress,
+        )
+        .await?
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let read = summary.created + summary.already_present + summary.rejected;
+    eprintln!(
+        "created {}, already present {}, rejected {}, in {seconds:.1} s ({:.0} reports/s){}",
+        summary.created,
+        summary.already_present,
+        summary.rejected,
+        read as f64 / seconds.max(0.001),
+        if summary.stopped {
+            "; stopped at the first bad report (--strict)"
+        } else {
+            ""
+        }
+    );
+    if summary.rejected > 0 {
+        std::process::exit(1);
+    }
     Ok(())
 }
 

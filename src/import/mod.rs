@@ -2,6 +2,7 @@
 //! dataset included. Validated, all-or-nothing, idempotent.
 
 mod error;
+pub mod file;
 pub mod input;
 mod partial;
 mod plan;

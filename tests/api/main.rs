@@ -10,6 +10,7 @@ mod digests;
 mod filters;
 mod graphiql;
 mod http;
+mod import_cli;
 mod importing;
 mod materialised;
 mod neo4j_server;

@@ -1,0 +1,446 @@
+//! `kg import`: reports from files (or standard input) through the one import path. NDJSON
+//! (one report per line) is streamed: a batch at a time is in memory, whatever the file's
+//! size. A file whose first line is not a whole JSON value is read as one JSON document:
+//! one report, or an array of them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{Importer, InputError, InputErrorCode, PathSegment, ReportInput};
+use crate::domain::DomainError;
+
+/// How a file import runs.
+#[derive(Clone, Debug)]
+pub struct FileImportOptions {
+    /// Reports per transaction.
+    pub batch: usize,
+    /// Stop at the first bad report, importing nothing of its batch.
+    pub strict: bool,
+    /// Where to write the rejected lines, as given (errors go beside, in `FILE.errors`).
+    pub rejects: Option<PathBuf>,
+}
+
+/// What a file import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub already_present: usize,
+    pub rejected: usize,
+    /// Whether `--strict` stopped the import at a bad report.
+    pub stopped: bool,
+}
+
+/// One report's refusal, as written to `FILE.errors` and shown on standard error.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rejection {
+    /// Where it came from: `file:line` (or `file:item` in a JSON array).
+    pub at: String,
+    pub errors: Vec<RejectionError>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectionError {
+    pub code: String,
+    pub input_path: String,
+    pub message: String,
+}
+
+impl From<&InputError> for RejectionError {
+    fn from(error: &InputError) -> Self {
+        // The first segments are the batch's own (`line`, its index); what follows is
+        // the path inside the report.
+        let inner: Vec<String> = error.path.iter().skip(2).map(ToString::to_string).collect();
+        Self {
+            code: error.code.as_str().to_string(),
+            input_path: inner.join("."),
+            message: error.message.clone(),
+        }
+    }
+}
+
+/// Told as the import goes.
+pub trait Progress {
+    /// `reports` more were read, `bytes` of the file so far.
+    fn advance(&self, reports: usize, bytes: u64);
+    /// A report was refused.
+    fn rejected(&self, rejection: &Rejection);
+}
+
+/// One report read from a file, not yet imported.
+struct Item {
+    at: String,
+    text: String,
+    parsed: Result<ReportInput, String>,
+}
+
+/// Counts bytes read, for progress.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::stdin()));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(Box::new(file))
+}
+
+/// Imports every report of `paths` in order, in batches, and returns what it did.
+pub async fn import_files(
+    importer: &Importer,
+    paths: &[PathBuf],
+    options: &FileImportOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    let mut rejects = match &options.rejects {
+        Some(path) => Some(Rejects::create(path)?),
+        None => None,
+    };
+    // Bytes of the files already read, so that progress runs over all of them.
+    let mut offset = 0;
+    for path in paths {
+        let name = path.display().to_string();
+        let mut reader = BufReader::new(Counted {
+            inner: open(path)?,
+            bytes: 0,
+        });
+        let mut first = String::new();
+        reader.read_line(&mut first)?;
+        let ndjson = first.trim().is_empty()
+            || serde_json::from_str::<serde_json::Value>(first.trim()).is_ok_and(|v| v.is_object());
+        if !ndjson {
+            let mut rest = first;
+            reader.read_to_string(&mut rest)?;
+            let items = whole_document(&name, &rest);
+            progress.advance(0, offset + reader.get_ref().bytes);
+            apply(
+                importer,
+                items,
+                options,
+                &mut summary,
+                &mut rejects,
+                progress,
+            )
+            .await?;
+            if summary.stopped {
+                return Ok(summary);
+            }
+            offset += reader.get_ref().bytes;
+            continue;
+        }
+        let mut batch = Vec::with_capacity(options.batch);
+        let mut line_number = 0;
+        let mut line = first;
+        loop {
+            if line.is_empty() {
+                break;
+            }
+            line_number += 1;
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            if !text.trim().is_empty() {
+                let parsed = serde_json::from_str::<ReportInput>(&text).map_err(|e| e.to_string());
+                batch.push(Item {
+                    at: format!("{name}:{line_number}"),
+                    text,
+                    parsed,
+                });
+            }
+            if batch.len() >= options.batch {
+                let items = std::mem::take(&mut batch);
+                progress.advance(0, offset + reader.get_ref().bytes);
+                apply(
+                    importer,
+                    items,
+                    options,
+                    &mut summary,
+                    &mut rejects,
+                    progress,
+                )
+                .await?;
+                if summary.stopped {
+                    return Ok(summary);
+                }
+            }
+            line = String::new();
+            reader.read_line(&mut line)?;
+        }
+        progress.advance(0, offset + reader.get_ref().bytes);
+        apply(
+            importer,
+            batch,
+            options,
+            &mut summary,
+            &mut rejects,
+            progress,
+        )
+        .await?;
+        if summary.stopped {
+            return Ok(summary);
+        }
+        offset += reader.get_ref().bytes;
+    }
+    Ok(summary)
+}
+
+/// The reports of a whole JSON document: one object, or an array of them.
+fn whole_document(name: &str, text: &str) -> Vec<Item> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(n, value)| Item {
+                at: format!("{name}:item {}", n + 1),
+                text: value.to_string(),
+                parsed: serde_json::from_value(value).map_err(|e| e.to_string()),
+            })
+            .collect(),
+        Ok(value) => vec![Item {
+            at: name.to_string(),
+            text: value.to_string(),
+            parsed: serde_json::from_value(value).map_err(|e| e.to_string()),
+        }],
+        Err(error) => vec![Item {
+            at: name.to_string(),
+            text: String::new(),
+            parsed: Err(format!("not JSON or NDJSON: {error}")),
+        }],
+    }
+}
+
+async fn apply(
+    importer: &Importer,
+    items: Vec<Item>,
+    options: &FileImportOptions,
+    summary: &mut ImportSummary,
+    rejects: &mut Option<Rejects>,
+    progress: &dyn Progress,
+) -> anyhow::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut refused: Vec<(usize, Vec<RejectionError>)> = Vec::new();
+    let mut inputs = Vec::new();
+    let mut positions = Vec::new();
+    for (position, item) in items.iter().enumerate() {
+        match &item.parsed {
+            Ok(input) => {
+                inputs.push(input.clone());
+                positions.push(position);
+            }
+            Err(message) => refused.push((
+                position,
+                vec![RejectionError {
+                    code: InputErrorCode::InvalidValue.as_str().to_string(),
+                    input_path: String::new(),
+                    message: message.clone(),
+                }],
+            )),
+        }
+    }
+    let base = [PathSegment::Field("line")];
+    if options.strict && !refused.is_empty() {
+        summary.stopped = true;
+    } else if options.strict {
+        match importer.import(&inputs, &base, true).await {
+            Ok(outcome) => count(summary, &outcome),
+            Err(super::ImportFailure::Invalid(errors)) => {
+                for error in &errors {
+                    if let Some(PathSegment::Index(i)) = error.path.get(1) {
+                        refused.push((positions[*i], vec![RejectionError::from(error)]));
+                    }
+                }
+                summary.stopped = true;
+            }
+            Err(super::ImportFailure::Domain(error)) => return Err(domain(error)),
+        }
+    } else {
+        let partial = importer
+            .import_valid(&inputs, &base)
+            .await
+            .map_err(domain)?;
+        count(summary, &partial.applied);
+        for (index, errors) in &partial.rejected {
+            refused.push((positions[*index], errors.iter().map(Into::into).collect()));
+        }
+    }
+    refused.sort_by_key(|(position, _)| *position);
+    for (position, errors) in refused {
+        let item = &items[position];
+        let rejection = Rejection {
+            at: item.at.clone(),
+            errors,
+        };
+        summary.rejected += 1;
+        progress.rejected(&rejection);
+        if let Some(rejects) = rejects {
+            rejects.write(&item.text, &rejection)?;
+        }
+    }
+    progress.advance(items.len(), 0);
+    Ok(())
+}
+
+fn count(summary: &mut ImportSummary, outcome: &super::ImportOutcome) {
+    let created = outcome
+        .reports
+        .iter()
+        .filter(|r| outcome.created.contains(r))
+        .count();
+    summary.created += created;
+    summary.already_present += outcome.reports.len() - created;
+}
+
+fn domain(error: DomainError) -> anyhow::Error {
+    anyhow::anyhow!("the store failed: {error}")
+}
+
+/// The rejected lines, as given, and their errors beside them.
+struct Rejects {
+    lines: std::fs::File,
+    errors: std::fs::File,
+}
+
+impl Rejects {
+    fn create(path: &Path) -> anyhow::Result<Self> {
+        let errors_path = PathBuf::from(format!("{}.errors", path.display()));
+        let create = |p: &Path| {
+            std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))
+        };
+        Ok(Self {
+            lines: create(path)?,
+            errors: create(&errors_path)?,
+        })
+    }
+
+    fn write(&mut self, text: &str, rejection: &Rejection) -> anyhow::Result<()> {
+        writeln!(self.lines, "{text}")?;
+        writeln!(self.errors, "{}", serde_json::to_string(rejection)?)?;
+        Ok(())
+    }
+}
+
+/// Progress on a terminal: reports, rate and elapsed time, and, when the input's size is
+/// known, a bar over its bytes with an ETA.
+pub struct BarProgress {
+    bar: indicatif::ProgressBar,
+    reports: std::sync::atomic::AtomicUsize,
+}
+
+impl BarProgress {
+    /// A bar over `total_bytes` (the files' sizes), or a spinner when unknown.
+    pub fn new(total_bytes: Option<u64>) -> Self {
+        let bar = match total_bytes {
+            Some(total) => {
+                let bar = indicatif::ProgressBar::new(total);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:30} {bytes}/{total_bytes} · {msg} · {elapsed} (ETA {eta})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            }
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        Self {
+            bar,
+            reports: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for BarProgress {
+    fn advance(&self, reports: usize, bytes: u64) {
+        use std::sync::atomic::Ordering;
+        let total = self.reports.fetch_add(reports, Ordering::Relaxed) + reports;
+        if bytes > 0 {
+            self.bar.set_position(bytes.max(self.bar.position()));
+        }
+        let seconds = self.bar.elapsed().as_secs_f64().max(0.001);
+        self.bar
+            .set_message(format!("{total} reports, {:.0}/s", total as f64 / seconds));
+    }
+
+    fn rejected(&self, rejection: &Rejection) {
+        self.bar.println(describe(rejection));
+    }
+}
+
+/// Plain progress lines, at most one every `every`, for logs that are not terminals.
+pub struct LineProgress {
+    started: Instant,
+    every: Duration,
+    state: std::sync::Mutex<(usize, Instant)>,
+}
+
+impl LineProgress {
+    pub fn new(every: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            every,
+            state: std::sync::Mutex::new((0, now)),
+        }
+    }
+}
+
+impl Progress for LineProgress {
+    fn advance(&self, reports: usize, _bytes: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 += reports;
+        if state.1.elapsed() >= self.every {
+            state.1 = Instant::now();
+            let seconds = self.started.elapsed().as_secs_f64();
+            eprintln!(
+                "{} reports read in {seconds:.0} s ({:.0} reports/s)",
+                state.0,
+                state.0 as f64 / seconds.max(0.001)
+            );
+        }
+    }
+
+    fn rejected(&self, rejection: &Rejection) {
+        eprintln!("{}", describe(rejection));
+    }
+}
+
+/// A rejection in one line of text per error.
+pub fn describe(rejection: &Rejection) -> String {
+    rejection
+        .errors
+        .iter()
+        .map(|e| {
+            let path = if e.input_path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", e.input_path)
+            };
+            format!(
+                "{}: rejected{path}: {} ({})",
+                rejection.at, e.message, e.code
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
