@@ -52,7 +52,10 @@ fn outlet_of(n: usize, pools: &Pools) -> usize {
 
 fn report(n: usize, pools: &Pools, rng: &mut StdRng) -> Value {
     let event = format!("event-{n}");
-    let (a, b) = (rng.gen_range(0..pools.people), rng.gen_range(0..pools.people));
+    let (a, b) = (
+        rng.gen_range(0..pools.people),
+        rng.gen_range(0..pools.people),
+    );
     let b = if a == b { (b + 1) % pools.people } else { b };
     let place_n = rng.gen_range(0..pools.places);
     let government_n = rng.gen_range(0..pools.governments);
@@ -88,7 +91,11 @@ fn report(n: usize, pools: &Pools, rng: &mut StdRng) -> Value {
         .iter()
         .enumerate()
         .map(|(i, claim)| {
-            let cites = if i % 2 == 0 { vec!["officials"] } else { vec!["officials", "witness"] };
+            let cites = if i % 2 == 0 {
+                vec!["officials"]
+            } else {
+                vec!["officials", "witness"]
+            };
             json!({ "claim": claim["key"], "stance": "ASSERTS", "cites": cites })
         })
         .collect();
@@ -101,7 +108,8 @@ fn report(n: usize, pools: &Pools, rng: &mut StdRng) -> Value {
         let earlier = rng.gen_range(0..n);
         kind = "OFFICIAL_STATEMENT";
         publisher_key = format!("government-{government_n}");
-        assertions.push(json!({ "claim": format!("event-{earlier}-occurred"), "stance": "DENIES" }));
+        assertions
+            .push(json!({ "claim": format!("event-{earlier}-occurred"), "stance": "DENIES" }));
     } else if n > 0 && roll < 15 {
         relays.push(format!("report-{}", rng.gen_range(0..n)));
     } else if n >= pools.outlets && roll < 17 {

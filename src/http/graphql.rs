@@ -251,20 +251,26 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+/// 406: `Accept` names only types this server cannot give.
+fn not_acceptable() -> Response<Body> {
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        Format::Json,
+        ApiError::BadRequest(
+            "this server answers application/graphql-response+json or application/json".into(),
+        ),
+    )
+}
+
 /// `POST /graphql`: a JSON body, never a form.
 pub(super) async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
-    let Some(format) = negotiate(&headers) else {
-        return request_error(
-            StatusCode::NOT_ACCEPTABLE,
-            Format::Json,
-            ApiError::BadRequest(String::from(
-                "this server answers application/graphql-response+json or application/json",
-            )),
-        );
+    let format = match negotiate(&headers) {
+        Some(format) => format,
+        None => return not_acceptable(),
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -320,14 +326,9 @@ pub(super) async fn get(
     if !has_query && accepts_html(&headers) {
         return super::graphiql::page().into_response();
     }
-    let Some(format) = negotiate(&headers) else {
-        return request_error(
-            StatusCode::NOT_ACCEPTABLE,
-            Format::Json,
-            ApiError::BadRequest(String::from(
-                "this server answers application/graphql-response+json or application/json",
-            )),
-        );
+    let format = match negotiate(&headers) {
+        Some(format) => format,
+        None => return not_acceptable(),
     };
     let access = match access(&state, &headers) {
         Ok(access) => access,

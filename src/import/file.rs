@@ -107,10 +107,15 @@ pub async fn import_files(
     options: &FileImportOptions,
     progress: &dyn Progress,
 ) -> anyhow::Result<ImportSummary> {
-    let mut summary = ImportSummary::default();
-    let mut rejects = match &options.rejects {
-        Some(path) => Some(Rejects::create(path)?),
-        None => None,
+    let mut run = Run {
+        importer,
+        options,
+        progress,
+        summary: ImportSummary::default(),
+        rejects: match &options.rejects {
+            Some(path) => Some(Rejects::create(path)?),
+            None => None,
+        },
     };
     // Bytes of the files already read, so that progress runs over all of them.
     let mut offset = 0;
@@ -128,18 +133,8 @@ pub async fn import_files(
             let mut rest = first;
             reader.read_to_string(&mut rest)?;
             let items = whole_document(&name, &rest);
-            progress.advance(0, offset + reader.get_ref().bytes);
-            apply(
-                importer,
-                items,
-                options,
-                &mut summary,
-                &mut rejects,
-                progress,
-            )
-            .await?;
-            if summary.stopped {
-                return Ok(summary);
+            if run.batch(items, offset + reader.get_ref().bytes).await? {
+                return Ok(run.summary);
             }
             offset += reader.get_ref().bytes;
             continue;
@@ -147,10 +142,7 @@ pub async fn import_files(
         let mut batch = Vec::with_capacity(options.batch);
         let mut line_number = 0;
         let mut line = first;
-        loop {
-            if line.is_empty() {
-                break;
-            }
+        while !line.is_empty() {
             line_number += 1;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             if !text.trim().is_empty() {
@@ -163,39 +155,45 @@ pub async fn import_files(
             }
             if batch.len() >= options.batch {
                 let items = std::mem::take(&mut batch);
-                progress.advance(0, offset + reader.get_ref().bytes);
-                apply(
-                    importer,
-                    items,
-                    options,
-                    &mut summary,
-                    &mut rejects,
-                    progress,
-                )
-                .await?;
-                if summary.stopped {
-                    return Ok(summary);
+                if run.batch(items, offset + reader.get_ref().bytes).await? {
+                    return Ok(run.summary);
                 }
             }
             line = String::new();
             reader.read_line(&mut line)?;
         }
-        progress.advance(0, offset + reader.get_ref().bytes);
-        apply(
-            importer,
-            batch,
-            options,
-            &mut summary,
-            &mut rejects,
-            progress,
-        )
-        .await?;
-        if summary.stopped {
-            return Ok(summary);
+        if run.batch(batch, offset + reader.get_ref().bytes).await? {
+            return Ok(run.summary);
         }
         offset += reader.get_ref().bytes;
     }
-    Ok(summary)
+    Ok(run.summary)
+}
+
+/// One `kg import` run's state.
+struct Run<'a> {
+    importer: &'a Importer,
+    options: &'a FileImportOptions,
+    progress: &'a dyn Progress,
+    summary: ImportSummary,
+    rejects: Option<Rejects>,
+}
+
+impl Run<'_> {
+    /// Imports one batch, read up to `bytes`; whether `--strict` stops the run here.
+    async fn batch(&mut self, items: Vec<Item>, bytes: u64) -> anyhow::Result<bool> {
+        self.progress.advance(0, bytes);
+        apply(
+            self.importer,
+            items,
+            self.options,
+            &mut self.summary,
+            &mut self.rejects,
+            self.progress,
+        )
+        .await?;
+        Ok(self.summary.stopped)
+    }
 }
 
 /// The reports of a whole JSON document: one object, or an array of them.

@@ -184,7 +184,10 @@ async fn an_import_killed_midway_completes_when_run_again() {
     let _ = child.kill();
     let _ = child.wait();
     let before_rerun = reports_in(&data).await;
-    assert!(before_rerun < 3_000, "the import was interrupted midway ({before_rerun} in)");
+    assert!(
+        before_rerun < 3_000,
+        "the import was interrupted midway ({before_rerun} in)"
+    );
     let rerun = kg_import(&args, &[]);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert_eq!(reports_in(&data).await, 3_000);

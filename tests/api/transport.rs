@@ -350,14 +350,20 @@ async fn readyz_follows_the_store_while_healthz_says_the_process_lives() {
     assert_eq!(alive.status(), 200);
 }
 
-#[tokio::test]
-async fn a_client_trickling_its_headers_is_dropped_after_the_header_timeout() {
+/// A server whose header timeout is half a second, and a raw connection to it.
+async fn impatient_server() -> (SpawnedApp, tokio::net::TcpStream) {
     let settings = HttpSettings {
         header_timeout: Duration::from_millis(500),
         ..HttpSettings::default()
     };
     let app = spawn_app_with(settings, None).await;
-    let mut socket = tokio::net::TcpStream::connect(&app.address).await.unwrap();
+    let socket = tokio::net::TcpStream::connect(&app.address).await.unwrap();
+    (app, socket)
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_dropped_after_the_header_timeout() {
+    let (_app, mut socket) = impatient_server().await;
     socket
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .await
@@ -552,12 +558,7 @@ async fn a_burst_of_a_thousand_imported_reports_reaches_every_subscriber() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
-    let settings = HttpSettings {
-        header_timeout: Duration::from_millis(500),
-        ..HttpSettings::default()
-    };
-    let app = spawn_app_with(settings, None).await;
-    let mut socket = tokio::net::TcpStream::connect(&app.address).await.unwrap();
+    let (_app, mut socket) = impatient_server().await;
     socket
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
