@@ -543,10 +543,49 @@ impl Mutation {
 /// Subscriptions, over WebSocket (`graphql-transport-ws` or `graphql-ws`) at `/graphql/ws`.
 pub struct Subscription;
 
-/// The ids a receiver hears, until it falls behind: then how many it missed, and the end.
-fn imported_events(
-    receiver: tokio::sync::broadcast::Receiver<model::NodeId>,
-) -> impl Stream<Item = Result<model::NodeId, u64>> {
+/// A claim's status, changed by an import that committed.
+pub struct ClaimStatusChange(crate::import::StatusChange);
+
+fn status_named(name: &str) -> Option<ClaimStatus> {
+    crate::domain::status::ClaimStatus::parse(name).map(ClaimStatus::from)
+}
+
+/// A claim's status, changed by an import that committed.
+#[async_graphql::Object]
+impl ClaimStatusChange {
+    /// The claim, as it is now.
+    async fn claim(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Claim>> {
+        let mut found =
+            super::loaders::typed::<model::Claim>(ctx, std::slice::from_ref(&self.0.claim)).await?;
+        Ok(found.pop().map(Claim))
+    }
+
+    /// Its status before the import; null for a claim the import introduced.
+    async fn old_status(&self) -> Option<ClaimStatus> {
+        self.0.old.as_deref().and_then(status_named)
+    }
+
+    /// Its status now.
+    async fn new_status(&self) -> Option<ClaimStatus> {
+        status_named(&self.0.new)
+    }
+
+    /// The import's report that speaks of the claim (for a claim changed only indirectly,
+    /// through a conflict or a principal, the import's first report).
+    async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Report>> {
+        let Some(id) = &self.0.report else {
+            return Ok(None);
+        };
+        let mut found =
+            super::loaders::typed::<model::Report>(ctx, std::slice::from_ref(id)).await?;
+        Ok(found.pop().map(Report))
+    }
+}
+
+/// The items a receiver hears, until it falls behind: then how many it missed, and the end.
+fn imported_events<T: Clone + Send + 'static>(
+    receiver: tokio::sync::broadcast::Receiver<T>,
+) -> impl Stream<Item = Result<T, u64>> {
     futures_util::stream::unfold((receiver, false), |(mut receiver, ended)| async move {
         if ended {
             return None;
@@ -598,6 +637,42 @@ impl Subscription {
                 }
             })
             .filter_map(std::future::ready)
+    }
+
+    /// A claim's status changing because an import committed (never before the commit):
+    /// the claim, its status before and after, and the report that changed it. Give
+    /// `subject` to hear of the claims about one entity, `claim` for one claim, neither for
+    /// all. A subscriber that falls more than 16,384 changes behind gets one
+    /// `SUBSCRIPTION_LAGGED` error and its subscription ends.
+    async fn claim_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        subject: Option<ID>,
+        claim: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ClaimStatusChange>>> {
+        let subject = subject.as_ref().map(decode).transpose()?;
+        let claim = claim.as_ref().map(decode).transpose()?;
+        let importer = ctx.data_unchecked::<Arc<Importer>>().clone();
+        let open = ctx.data_unchecked::<Arc<Metrics>>().subscription_opened();
+        Ok(imported_events(importer.subscribe_status_changes())
+            .filter(move |event| {
+                let wanted = match event {
+                    Ok(change) => {
+                        subject
+                            .as_ref()
+                            .is_none_or(|s| change.subject.as_ref() == Some(s))
+                            && claim.as_ref().is_none_or(|c| &change.claim == c)
+                    }
+                    Err(_) => true,
+                };
+                std::future::ready(wanted)
+            })
+            .map(move |event| {
+                let _open = &open;
+                event
+                    .map(ClaimStatusChange)
+                    .map_err(|missed| ApiError::Lagged(missed).into())
+            }))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one import path: everything that writes goes through [`Importer::import`], the seed
 //! dataset included. Validated, all-or-nothing, idempotent.
 
+mod changes;
 mod error;
 pub mod file;
 pub mod input;
@@ -18,6 +19,7 @@ use tokio::sync::{broadcast, Mutex};
 /// How many imported reports a subscriber may fall behind before it is told it missed some.
 pub const IMPORTED_BACKLOG: usize = 16_384;
 
+pub use changes::StatusChange;
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
 pub use partial::PartialOutcome;
@@ -50,6 +52,7 @@ pub struct Importer {
     // interleave between that read and their write.
     writing: Mutex<()>,
     imported: broadcast::Sender<NodeId>,
+    status_changed: broadcast::Sender<StatusChange>,
 }
 
 impl Importer {
@@ -58,12 +61,18 @@ impl Importer {
             graph,
             writing: Mutex::new(()),
             imported: broadcast::channel(IMPORTED_BACKLOG).0,
+            status_changed: broadcast::channel(IMPORTED_BACKLOG).0,
         }
     }
 
     /// Reports created from now on, as they commit.
     pub fn subscribe(&self) -> broadcast::Receiver<NodeId> {
         self.imported.subscribe()
+    }
+
+    /// Changes of claims' materialised statuses from now on, as their imports commit.
+    pub fn subscribe_status_changes(&self) -> broadcast::Receiver<StatusChange> {
+        self.status_changed.subscribe()
     }
 
     /// Imports a batch of reports in one transaction. `base` is the input path the errors
@@ -138,9 +147,11 @@ impl Importer {
         let (mut batch, claims) = plan::build(&resolver, &fresh);
         let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
         let mut applied = ApplyOutcome::default();
+        let mut status_changes = Vec::new();
         if !batch.nodes.is_empty() {
             plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
             batch.updates = materialise::status_updates(&self.graph, &batch).await?;
+            status_changes = changes::status_changes(self.graph.store().as_ref(), &batch).await?;
             batch.expect_version = Some(version);
             applied = match self.graph.store().apply(&batch).await {
                 Ok(applied) => applied,
@@ -170,9 +181,12 @@ impl Importer {
             .filter_map(report_key)
             .map(|key| NodeId::new(Label::Report, key))
             .collect();
+        // Told only now, after the commit; nobody listening is fine.
         for report in reports.iter().filter(|r| applied.created.contains(r)) {
-            // Nobody listening is fine: subscriptions are optional.
             let _ = self.imported.send(report.clone());
+        }
+        for change in status_changes {
+            let _ = self.status_changed.send(change);
         }
         Ok(ImportOutcome {
             reports,

@@ -22,6 +22,7 @@ mod schema_drift;
 mod seed_answers;
 mod seed_fidelity;
 mod several_writers;
+mod status_changes;
 mod statuses;
 mod store_calls;
 mod transport;
