@@ -13,10 +13,12 @@ mod ids;
 mod import;
 mod loaders;
 mod metrics;
+mod mutation;
 mod prefetch;
 mod provenance;
 mod query;
 mod scalars;
+mod subscription;
 mod walks;
 
 use std::sync::Arc;
@@ -25,7 +27,9 @@ use async_graphql::Schema;
 
 pub use cost::QueryLimits;
 pub use errors::{ApiError, Bound, CodeDefaults};
-pub use query::{Mutation, Query, Subscription};
+pub use mutation::Mutation;
+pub use query::Query;
+pub use subscription::Subscription;
 pub use walks::WalkLimits;
 
 use crate::domain::Graph;

@@ -1,0 +1,107 @@
+//! The import mutations: every write of the API goes through the one import path.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ErrorExtensions, Object};
+
+use super::errors::{api_error, ApiError, WriteAccess};
+use super::import::{input_error, ImportResult, ReportInputObject};
+use crate::import::{ImportFailure, Importer, PathSegment};
+use crate::metrics::Metrics;
+
+/// The most reports one `importReports` call takes.
+const MAX_IMPORT_BATCH: usize = 1_000;
+
+/// The import mutations: validated, all or nothing, idempotent.
+pub struct Mutation;
+
+async fn run_import(
+    ctx: &Context<'_>,
+    inputs: Vec<ReportInputObject>,
+    root: &'static str,
+    indexed: bool,
+    atomic: bool,
+) -> async_graphql::Result<ImportResult> {
+    let importer = ctx.data_unchecked::<Arc<Importer>>();
+    let inputs: Vec<crate::import::ReportInput> = inputs.into_iter().map(Into::into).collect();
+    let base = [PathSegment::Field(root)];
+    let counted = |result: ImportResult| {
+        ctx.data_unchecked::<Arc<Metrics>>()
+            .reports_imported(result.reports_created());
+        Ok(result)
+    };
+    if !atomic {
+        let partial = importer
+            .import_valid(&inputs, &base)
+            .await
+            .map_err(api_error)?;
+        return counted(ImportResult::new(
+            &inputs,
+            partial.applied,
+            &partial.accepted,
+            &partial.rejected,
+        ));
+    }
+    match importer.import(&inputs, &base, indexed).await {
+        Ok(outcome) => {
+            let accepted: Vec<usize> = (0..inputs.len()).collect();
+            counted(ImportResult::new(
+                &inputs,
+                outcome,
+                &accepted,
+                &Default::default(),
+            ))
+        }
+        Err(ImportFailure::Invalid(errors)) => {
+            // The resolver's own error is listed after those added, so it takes the last one
+            // and the response keeps input order.
+            let mut errors: Vec<_> = errors.iter().map(input_error).collect();
+            let last = errors
+                .pop()
+                .unwrap_or_else(|| ApiError::BadUserInput("invalid input".into()).extend());
+            for error in errors {
+                ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            }
+            Err(last)
+        }
+        Err(ImportFailure::Domain(error)) => Err(api_error(error)),
+    }
+}
+
+/// The import mutations: validated, all or nothing, idempotent.
+#[Object]
+impl Mutation {
+    /// Imports one report with its entities, sources, claims and assertions. Invalid input
+    /// writes nothing and returns one error per problem, each with `extensions.code` and
+    /// `extensions.inputPath`.
+    #[graphql(guard = "WriteAccess")]
+    async fn import_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportInputObject,
+    ) -> async_graphql::Result<ImportResult> {
+        run_import(ctx, vec![input], "input", false, true).await
+    }
+
+    /// Imports up to 1,000 reports in one transaction. Later reports may refer to what
+    /// earlier ones introduce. With `atomic` (the default) it is all of them or none: any
+    /// invalid report fails the call with one error per problem. With `atomic: false` the
+    /// valid reports are imported and the invalid ones (and those that need them) are
+    /// refused: `outcomes` says which, with their errors.
+    #[graphql(guard = "WriteAccess")]
+    async fn import_reports(
+        &self,
+        ctx: &Context<'_>,
+        inputs: Vec<ReportInputObject>,
+        #[graphql(default_with = "Some(true)")] atomic: Option<bool>,
+    ) -> async_graphql::Result<ImportResult> {
+        // Nullable, so that a variable left out (`$atomic: Boolean`) means the default.
+        let atomic = atomic.unwrap_or(true);
+        if inputs.len() > MAX_IMPORT_BATCH {
+            return Err(async_graphql::Error::from(ApiError::BadUserInput(format!(
+                "at most {MAX_IMPORT_BATCH} reports at once"
+            ))));
+        }
+        run_import(ctx, inputs, "inputs", true, atomic).await
+    }
+}
