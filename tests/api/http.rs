@@ -46,6 +46,20 @@ pub async fn spawn_app_with(
     }
 }
 
+/// A WebSocket to the app's subscription endpoint, speaking `graphql-transport-ws`.
+pub async fn websocket(
+    app: &SpawnedApp,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = format!("ws://{}/graphql/ws", app.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
 pub async fn post(address: &str, body: Value) -> Value {
     reqwest::Client::new()
         .post(format!("http://{address}/graphql"))
@@ -111,14 +125,7 @@ async fn an_oversized_request_body_is_refused_with_413() {
 #[tokio::test]
 async fn subscribers_hear_of_each_report_as_its_import_commits() {
     let app = spawn_app().await;
-    let mut request = format!("ws://{}/graphql/ws", app.address)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = websocket(&app).await;
     let next_json = async |socket: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
         loop {
             match socket.next().await.expect("the socket stays open").unwrap() {

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::harness::{conformance, TestApp};
-use crate::http::{post, spawn_app};
+use crate::http::{post, spawn_app, websocket};
 
 fn denial(claim_key: &str) -> Value {
     json!({
@@ -63,14 +62,7 @@ conformance! {
 async fn subscribers_hear_of_a_claims_status_change_over_websocket() {
     let app = spawn_app().await;
     let (id, key) = a_reported_claim(&app.test).await;
-    let mut request = format!("ws://{}/graphql/ws", app.address)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = websocket(&app).await;
     socket
         .send(Message::text(
             json!({ "type": "connection_init" }).to_string(),

@@ -11,10 +11,9 @@ use kg::auth::TokenPolicy;
 use kg::http::{CorsSettings, HttpSettings, Readiness};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::http::{spawn_app, spawn_app_with, SpawnedApp};
+use crate::http::{spawn_app, spawn_app_with, websocket, SpawnedApp};
 
 const IMPORT: &str = "mutation($i: ReportInput!) { importReport(input: $i) { createdCount } }";
 
@@ -386,19 +385,6 @@ async fn a_client_trickling_its_headers_is_dropped_after_the_header_timeout() {
         !String::from_utf8_lossy(&answer).contains("200 OK"),
         "the request never ran"
     );
-}
-
-async fn websocket(
-    app: &SpawnedApp,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut request = format!("ws://{}/graphql/ws", app.address)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
 #[tokio::test]
