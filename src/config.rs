@@ -119,9 +119,6 @@ pub struct QuerySettings {
     /// The most directives on one field.
     #[arg(long, env = "KG_MAX_DIRECTIVES", default_value_t = QueryLimits::default().max_directives)]
     pub max_directives: u64,
-    /// The largest answer, in bytes of JSON.
-    #[arg(long, env = "KG_MAX_RESPONSE_BYTES", default_value_t = QueryLimits::default().max_response_bytes)]
-    pub max_response_bytes: u64,
     /// The longest query document, in bytes (variables not counted).
     #[arg(long, env = "KG_MAX_QUERY_BYTES", default_value_t = QueryLimits::default().max_query_bytes)]
     pub max_query_bytes: u64,
@@ -139,6 +136,9 @@ pub struct HttpArgs {
     /// How long a WebSocket may wait before sending `connection_init` (then closed, 4408).
     #[arg(long, env = "KG_WS_INIT_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub ws_init_timeout: Duration,
+    /// The largest answer, in bytes of JSON (refused with `LIMIT_EXCEEDED` beyond).
+    #[arg(long, env = "KG_MAX_RESPONSE_BYTES", default_value_t = HttpSettings::default().max_response_bytes)]
+    pub max_response_bytes: u64,
     /// The largest request body, in bytes (a bulk import must fit).
     #[arg(long, env = "KG_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -193,7 +193,6 @@ impl ServeConfig {
             max_aliases: q.max_aliases,
             max_fields: q.max_fields,
             max_directives: q.max_directives,
-            max_response_bytes: q.max_response_bytes,
             max_query_bytes: q.max_query_bytes,
         }
     }
@@ -226,7 +225,7 @@ impl ServeConfig {
             header_timeout: self.http.header_timeout,
             ws_init_timeout: self.http.ws_init_timeout,
             max_body_bytes: self.http.max_body_bytes,
-            max_response_bytes: self.queries.max_response_bytes,
+            max_response_bytes: self.http.max_response_bytes,
             cors: CorsSettings {
                 origins: self
                     .http

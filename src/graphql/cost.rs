@@ -43,8 +43,6 @@ pub struct QueryLimits {
     pub max_fields: u64,
     /// The most directives on one field.
     pub max_directives: u64,
-    /// The largest answer, in bytes of JSON.
-    pub max_response_bytes: u64,
     /// The longest query document, in bytes (variables not counted): refused before it is
     /// parsed.
     pub max_query_bytes: u64,
@@ -58,7 +56,6 @@ impl Default for QueryLimits {
             max_aliases: 100,
             max_fields: 2_000,
             max_directives: 4,
-            max_response_bytes: 8 * 1024 * 1024,
             max_query_bytes: 100_000,
         }
     }

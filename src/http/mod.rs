@@ -65,7 +65,7 @@ impl Default for HttpSettings {
             header_timeout: Duration::from_secs(10),
             ws_init_timeout: Duration::from_secs(10),
             max_body_bytes: 32 * 1024 * 1024,
-            max_response_bytes: crate::graphql::QueryLimits::default().max_response_bytes,
+            max_response_bytes: 8 * 1024 * 1024,
             cors: CorsSettings::default(),
             tokens: TokenPolicy::new(&[], &[], true),
         }

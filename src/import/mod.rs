@@ -151,7 +151,11 @@ impl Importer {
         if !batch.nodes.is_empty() {
             plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
             batch.updates = materialise::status_updates(&self.graph, &batch).await?;
-            status_changes = changes::status_changes(self.graph.store().as_ref(), &batch).await?;
+            // One store read, spared when nobody listens.
+            if self.status_changed.receiver_count() > 0 {
+                status_changes =
+                    changes::status_changes(self.graph.store().as_ref(), &batch).await?;
+            }
             batch.expect_version = Some(version);
             applied = match self.graph.store().apply(&batch).await {
                 Ok(applied) => applied,
