@@ -9,7 +9,10 @@ use tracing_subscriber::EnvFilter;
 
 use kg::app::{open_store, App, Seed};
 use kg::config::{LogFormat, ServeConfig, StoreConfig};
-use kg::import::file::{self, BarProgress, FileImportOptions, LineProgress, Progress};
+use kg::import::file::{
+    self, BarProgress, FileImportOptions, ImportTarget, LineProgress, LocalTarget, Progress,
+};
+use kg::import::remote::RemoteTarget;
 
 /// A GraphQL knowledge-graph server for people, organisations and events as the news
 /// reports them, and for who said what about them.
@@ -28,8 +31,20 @@ enum Command {
     /// import path, into the embedded store or Neo4j. Safe to run again after an
     /// interruption: reports already in are skipped.
     Import(ImportArgs),
+    /// Write every report as NDJSON in the import format, in the order they were
+    /// imported, so that `kg import` of the file into an empty store rebuilds the graph.
+    Export(ExportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// Where to write the NDJSON (standard output when left out).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    store: StoreConfig,
 }
 
 #[derive(clap::Args)]
@@ -49,6 +64,28 @@ struct ImportArgs {
     /// FILE.errors.
     #[arg(long, value_name = "FILE")]
     rejects: Option<std::path::PathBuf>,
+    /// Send the batches to this running kg server (`http://host:port`) through its
+    /// `importReports` mutation instead of opening a store: large loads need not stop it.
+    #[arg(long, env = "KG_IMPORT_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The bearer token that grants the server's writes. Prefer the variable, or
+    /// `--token-file`: a command line is visible to every user of the machine.
+    #[arg(
+        long,
+        env = "KG_IMPORT_TOKEN",
+        hide_env_values = true,
+        requires = "server"
+    )]
+    token: Option<String>,
+    /// A file holding the bearer token (its surrounding white space is ignored).
+    #[arg(
+        long,
+        env = "KG_IMPORT_TOKEN_FILE",
+        value_name = "FILE",
+        requires = "server",
+        conflicts_with = "token"
+    )]
+    token_file: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -61,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(config) => serve(*config).await,
         Command::Import(args) => import(args).await,
+        Command::Export(args) => export(args).await,
     }
 }
 
@@ -115,9 +153,26 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     init_logs(LogFormat::Text);
-    let store = open_store(&args.store).await?;
-    let app = App::new(store);
-    app.importer.rebuild_stale_statuses().await?;
+    let target: Box<dyn ImportTarget> = match &args.server {
+        Some(server) => {
+            let token = match &args.token_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read the token in {}", path.display()))?
+                        .trim()
+                        .to_string(),
+                ),
+                None => args.token.clone(),
+            };
+            Box::new(RemoteTarget::new(server, token)?)
+        }
+        None => {
+            let store = open_store(&args.store).await?;
+            let app = App::new(store);
+            app.importer.rebuild_stale_statuses().await?;
+            Box::new(LocalTarget(app))
+        }
+    };
     let options = FileImportOptions {
         batch: args.batch.into(),
         strict: args.strict,
@@ -132,13 +187,13 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             .sum();
         let bar =
             BarProgress::new(sizes.filter(|_| !args.files.iter().any(|f| f.as_os_str() == "-")));
-        let summary = file::import_files(&app.importer, &args.files, &options, &bar).await;
+        let summary = file::import_files(target.as_ref(), &args.files, &options, &bar).await;
         bar.finish();
         summary?
     } else {
         let lines = LineProgress::new(std::time::Duration::from_secs(5));
         file::import_files(
-            &app.importer,
+            target.as_ref(),
             &args.files,
             &options,
             &lines as &dyn Progress,
@@ -162,6 +217,29 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     if summary.rejected > 0 {
         std::process::exit(1);
     }
+    Ok(())
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    init_logs(LogFormat::Text);
+    let store = open_store(&args.store).await?;
+    let started = std::time::Instant::now();
+    let written = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            kg::import::export::export(store.as_ref(), &mut out).await?
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            kg::import::export::export(store.as_ref(), &mut out).await?
+        }
+    };
+    eprintln!(
+        "exported {written} reports in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -102,13 +102,13 @@ fn open(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
 
 /// Imports every report of `paths` in order, in batches, and returns what it did.
 pub async fn import_files(
-    importer: &Importer,
+    target: &dyn ImportTarget,
     paths: &[PathBuf],
     options: &FileImportOptions,
     progress: &dyn Progress,
 ) -> anyhow::Result<ImportSummary> {
     let mut run = Run {
-        importer,
+        target,
         options,
         progress,
         summary: ImportSummary::default(),
@@ -172,7 +172,7 @@ pub async fn import_files(
 
 /// One `kg import` run's state.
 struct Run<'a> {
-    importer: &'a Importer,
+    target: &'a dyn ImportTarget,
     options: &'a FileImportOptions,
     progress: &'a dyn Progress,
     summary: ImportSummary,
@@ -184,7 +184,7 @@ impl Run<'_> {
     async fn batch(&mut self, items: Vec<Item>, bytes: u64) -> anyhow::Result<bool> {
         self.progress.advance(0, bytes);
         apply(
-            self.importer,
+            self.target,
             items,
             self.options,
             &mut self.summary,
@@ -221,8 +221,80 @@ fn whole_document(name: &str, text: &str) -> Vec<Item> {
     }
 }
 
+/// What one batch did where it was imported.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOutcome {
+    pub created: usize,
+    pub already_present: usize,
+    /// The refused reports: their index among the batch's inputs, and why.
+    pub rejected: Vec<(usize, Vec<RejectionError>)>,
+}
+
+/// Where `kg import` sends its batches: this process's importer over a store, or a
+/// running server's `importReports` (see `remote.rs`).
+#[async_trait::async_trait]
+pub trait ImportTarget: Send + Sync {
+    /// Imports a batch. `atomic`: all of it or, when any report is refused, none of it;
+    /// otherwise the valid reports, refusing the others and those that need them.
+    async fn import_batch(
+        &self,
+        inputs: &[ReportInput],
+        atomic: bool,
+    ) -> anyhow::Result<BatchOutcome>;
+}
+
+/// The importer of an app over a store opened by this process.
+pub struct LocalTarget(pub crate::app::App);
+
+#[async_trait::async_trait]
+impl ImportTarget for LocalTarget {
+    async fn import_batch(
+        &self,
+        inputs: &[ReportInput],
+        atomic: bool,
+    ) -> anyhow::Result<BatchOutcome> {
+        self.0.importer.import_batch(inputs, atomic).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ImportTarget for Importer {
+    async fn import_batch(
+        &self,
+        inputs: &[ReportInput],
+        atomic: bool,
+    ) -> anyhow::Result<BatchOutcome> {
+        let base = [PathSegment::Field("line")];
+        let mut outcome = BatchOutcome::default();
+        if atomic {
+            match self.import(inputs, &base, true).await {
+                Ok(applied) => count(&mut outcome, &applied),
+                Err(super::ImportFailure::Invalid(errors)) => {
+                    for error in &errors {
+                        if let Some(PathSegment::Index(i)) = error.path.get(1) {
+                            outcome
+                                .rejected
+                                .push((*i, vec![RejectionError::from(error)]));
+                        }
+                    }
+                }
+                Err(super::ImportFailure::Domain(error)) => return Err(domain(error)),
+            }
+        } else {
+            let partial = self.import_valid(inputs, &base).await.map_err(domain)?;
+            count(&mut outcome, &partial.applied);
+            for (index, errors) in partial.rejected {
+                outcome
+                    .rejected
+                    .push((index, errors.iter().map(Into::into).collect()));
+            }
+        }
+        Ok(outcome)
+    }
+}
+
 async fn apply(
-    importer: &Importer,
+    target: &dyn ImportTarget,
     items: Vec<Item>,
     options: &FileImportOptions,
     summary: &mut ImportSummary,
@@ -251,31 +323,26 @@ async fn apply(
             )),
         }
     }
-    let base = [PathSegment::Field("line")];
+    // Under --strict a batch with an unreadable line is not sent at all.
+    if !options.strict || refused.is_empty() {
+        let outcome = target.import_batch(&inputs, options.strict).await?;
+        summary.created += outcome.created;
+        summary.already_present += outcome.already_present;
+        for (index, errors) in outcome.rejected {
+            let Some(position) = positions.get(index) else {
+                anyhow::bail!(
+                    "the import refused report {index} of a batch of {}",
+                    inputs.len()
+                );
+            };
+            match refused.iter_mut().find(|(p, _)| p == position) {
+                Some((_, known)) => known.extend(errors),
+                None => refused.push((*position, errors)),
+            }
+        }
+    }
     if options.strict && !refused.is_empty() {
         summary.stopped = true;
-    } else if options.strict {
-        match importer.import(&inputs, &base, true).await {
-            Ok(outcome) => count(summary, &outcome),
-            Err(super::ImportFailure::Invalid(errors)) => {
-                for error in &errors {
-                    if let Some(PathSegment::Index(i)) = error.path.get(1) {
-                        refused.push((positions[*i], vec![RejectionError::from(error)]));
-                    }
-                }
-                summary.stopped = true;
-            }
-            Err(super::ImportFailure::Domain(error)) => return Err(domain(error)),
-        }
-    } else {
-        let partial = importer
-            .import_valid(&inputs, &base)
-            .await
-            .map_err(domain)?;
-        count(summary, &partial.applied);
-        for (index, errors) in &partial.rejected {
-            refused.push((positions[*index], errors.iter().map(Into::into).collect()));
-        }
     }
     refused.sort_by_key(|(position, _)| *position);
     for (position, errors) in refused {
@@ -294,14 +361,14 @@ async fn apply(
     Ok(())
 }
 
-fn count(summary: &mut ImportSummary, outcome: &super::ImportOutcome) {
-    let created = outcome
+fn count(outcome: &mut BatchOutcome, applied: &super::ImportOutcome) {
+    let created = applied
         .reports
         .iter()
-        .filter(|r| outcome.created.contains(r))
+        .filter(|r| applied.created.contains(r))
         .count();
-    summary.created += created;
-    summary.already_present += outcome.reports.len() - created;
+    outcome.created += created;
+    outcome.already_present += applied.reports.len() - created;
 }
 
 fn domain(error: DomainError) -> anyhow::Error {

@@ -3,10 +3,12 @@
 
 mod changes;
 mod error;
+pub mod export;
 pub mod file;
 pub mod input;
 mod partial;
 mod plan;
+pub mod remote;
 mod resolve;
 mod validate;
 
@@ -23,7 +25,7 @@ pub use changes::StatusChange;
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
 pub use partial::PartialOutcome;
-pub use plan::digest;
+pub use plan::{canonical, digest};
 
 use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;
@@ -145,6 +147,7 @@ impl Importer {
                 })
             });
         let (mut batch, claims) = plan::build(&resolver, &fresh);
+        plan::number_reports(&mut batch, version);
         let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
         let mut applied = ApplyOutcome::default();
         let mut status_changes = Vec::new();

@@ -13,7 +13,7 @@ use crate::domain::attributes::attribute;
 use crate::domain::conflict::{containment, relate, Relation};
 use crate::domain::provenance::upward_links;
 use crate::domain::{DomainError, Graph};
-use crate::model::record::derived::SORT_DATE;
+use crate::model::record::derived::{IMPORT_ORDER, INPUT, SORT_DATE};
 use crate::model::record::{EdgeRecord, NodeRecord, StoredNode};
 use crate::model::{
     Assertion, Claim, ClaimValue, Entity, Label, NodeId, RelType, Report, ReportedDate, Source,
@@ -25,10 +25,20 @@ use crate::store::{Guard, WriteBatch};
 /// so that adding an optional field to the input format changes no stored report's digest.
 /// `tests/api/importing.rs` pins the seed reports' digests.
 pub fn digest(input: &ReportInput) -> String {
+    digest_of_canonical(&canonical(input))
+}
+
+fn digest_of_canonical(canonical: &str) -> String {
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The input in its canonical form: JSON with keys sorted and absent optional fields left
+/// out. Stored on the report, it is what `kg export` writes back.
+pub fn canonical(input: &ReportInput) -> String {
     let value = serde_json::to_value(input).unwrap_or_default();
     let mut canonical = String::new();
     write_canonical(&value, &mut canonical);
-    hex::encode(Sha256::digest(canonical.as_bytes()))
+    canonical
 }
 
 /// The digest stores written before the canonical form hold: the input's serialisation,
@@ -94,6 +104,21 @@ pub(super) fn dated(report: &Report) -> NodeRecord {
     record
 }
 
+/// Stamps the batch's reports with their place in the order of imports: `version` is the
+/// store's import version the batch is applied at, which only this batch can commit at.
+pub(super) fn number_reports(batch: &mut WriteBatch, version: u64) {
+    let reports = batch
+        .nodes
+        .iter_mut()
+        .filter(|n| n.label() == Label::Report);
+    for (index, record) in reports.enumerate() {
+        let order = version
+            .saturating_mul(1_000_000)
+            .saturating_add(index as u64);
+        record.props.insert(IMPORT_ORDER.into(), Value::from(order));
+    }
+}
+
 /// The batch for valid inputs, without conflict links yet.
 pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch, Vec<Claim>) {
     // Validation has passed, so every reference resolves and every value parses.
@@ -109,6 +134,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
             continue;
         };
         let report_id = NodeId::new(Label::Report, key);
+        let canonical = canonical(input);
         let report = Report {
             id: report_id.clone(),
             title: input.title.trim().to_string(),
@@ -116,14 +142,16 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
             kind: input.kind,
             published_at: date(&input.published_at),
             published_at_inferred: input.published_at_inferred.clone(),
-            content_digest: digest(input),
+            content_digest: digest_of_canonical(&canonical),
         };
         batch.guards.push(Guard {
             id: report_id.clone(),
             property: "content_digest",
             value: Value::String(report.content_digest.clone()),
         });
-        batch.nodes.push(dated(&report));
+        let mut record = dated(&report);
+        record.props.insert(INPUT.into(), Value::String(canonical));
+        batch.nodes.push(record);
         if let Some(publisher) = &input.publisher {
             if let Some(org) = resolver.lookup(publisher) {
                 batch

@@ -30,6 +30,13 @@ pub mod derived {
     /// The day events and reports are sorted by, `YYYY-MM-DD`: an event's reported date,
     /// a report's publication (the earliest day each allows).
     pub const SORT_DATE: &str = "sort_date";
+    /// A report's input in canonical form (see `import::canonical`), as imported: what
+    /// `kg export` writes back.
+    pub const INPUT: &str = "input";
+    /// Where a report came in the order of imports: the store's import version at its
+    /// commit times 1,000,000, plus its index in its batch. Export follows it, so that
+    /// every report comes after those it refers to.
+    pub const IMPORT_ORDER: &str = "import_order";
 }
 
 /// A node as stored.

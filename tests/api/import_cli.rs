@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use kg::app::App;
 use serde_json::{json, Value};
 
-use crate::harness::neo4j_server;
+use crate::harness::{neo4j_server, KgProcess};
 
 fn report(n: usize) -> Value {
     json!({
@@ -212,6 +212,98 @@ async fn kg_import_writes_to_neo4j_too() {
     let again = kg_import(&[file.to_str().unwrap()], &env);
     assert!(
         stderr(&again).contains("created 0, already present 2"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[tokio::test]
+async fn kg_import_sends_to_a_running_server_with_its_write_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = KgProcess::start(
+        &["--data-dir", data.to_str().unwrap(), "--no-seed"],
+        &[("KG_WRITE_TOKENS", "import-secret")],
+    );
+    let url = format!("http://{}", server.address);
+    let file = dir.path().join("reports.ndjson");
+    let mut bad = report(99);
+    bad["claims"][0]["attribute"] = json!("no-such-attribute");
+    write_lines(
+        &file,
+        &[
+            report(1).to_string(),
+            bad.to_string(),
+            "{ not json".to_string(),
+            report(2).to_string(),
+        ],
+    );
+    let file_arg = file.to_str().unwrap();
+
+    let anonymous = kg_import(&[file_arg, "--server", &url], &[]);
+    assert_eq!(anonymous.status.code(), Some(1), "{}", stderr(&anonymous));
+    assert!(
+        stderr(&anonymous).contains("UNAUTHENTICATED"),
+        "{}",
+        stderr(&anonymous)
+    );
+
+    let token = [("KG_IMPORT_TOKEN", "import-secret")];
+    let first = kg_import(&[file_arg, "--server", &url], &token);
+    let text = stderr(&first);
+    assert_eq!(first.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("reports.ndjson:2: rejected at claims.0.attribute"),
+        "{text}"
+    );
+    assert!(text.contains("(UNKNOWN_ATTRIBUTE)"), "{text}");
+    assert!(text.contains("reports.ndjson:3: rejected"), "{text}");
+    assert!(
+        text.contains("created 2, already present 0, rejected 2"),
+        "{text}"
+    );
+    let count = server.post("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(count["data"]["reports"]["totalCount"], 2, "{count}");
+
+    // The token from a file; a re-run skips what is in. Under --strict the server's atomic
+    // import refuses the whole batch with the bad report, by its input path.
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "import-secret\n").unwrap();
+    let strict_file = dir.path().join("strict.ndjson");
+    write_lines(&strict_file, &[report(3).to_string(), bad.to_string()]);
+    let strict = kg_import(
+        &[
+            strict_file.to_str().unwrap(),
+            "--server",
+            &url,
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--strict",
+        ],
+        &[],
+    );
+    let text = stderr(&strict);
+    assert_eq!(strict.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("strict.ndjson:2: rejected at claims.0.attribute"),
+        "{text}"
+    );
+    assert!(text.contains("--strict"), "{text}");
+    let count = server.post("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(count["data"]["reports"]["totalCount"], 2, "{count}");
+
+    let again = kg_import(
+        &[
+            file_arg,
+            "--server",
+            &url,
+            "--token-file",
+            token_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&again).contains("created 0, already present 2, rejected 2"),
         "{}",
         stderr(&again)
     );

@@ -7,6 +7,7 @@ mod harness;
 mod analysis;
 mod crash_recovery;
 mod digests;
+mod export_round_trip;
 mod filters;
 mod graphiql;
 mod http;
