@@ -28,7 +28,22 @@ pub async fn status_updates(
         Arc::clone(graph.store()),
         batch.clone(),
     )));
-    let affected = affected_claims(&overlay, batch).await?;
+    let affected = affected_claims(&overlay, batch, &[]).await?;
+    timelines(&overlay, &affected).await
+}
+
+/// The same, for a batch that also changes these stored claims (an entity merge moves
+/// claims to another subject or value): they count as if the batch introduced them.
+pub async fn status_updates_with(
+    graph: &Graph,
+    batch: &WriteBatch,
+    changed: &[NodeId],
+) -> Result<Vec<NodeRecord>, DomainError> {
+    let overlay = Graph::new(Arc::new(Overlay::new(
+        Arc::clone(graph.store()),
+        batch.clone(),
+    )));
+    let affected = affected_claims(&overlay, batch, changed).await?;
     timelines(&overlay, &affected).await
 }
 
@@ -109,8 +124,12 @@ async fn event_updates(
 /// conflict with them, those about an event whose occurrence it asserts something about,
 /// and those whose principals change because the batch links someone to an organisation
 /// (`position`, `partOf`, ...) or to an event (`participant`).
-async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId>, DomainError> {
-    let mut affected: BTreeSet<NodeId> = BTreeSet::new();
+async fn affected_claims(
+    graph: &Graph,
+    batch: &WriteBatch,
+    changed: &[NodeId],
+) -> Result<Vec<NodeId>, DomainError> {
+    let mut affected: BTreeSet<NodeId> = changed.iter().cloned().collect();
     for edge in &batch.edges {
         match edge.rel {
             RelType::About => {
@@ -141,10 +160,14 @@ async fn affected_claims(graph: &Graph, batch: &WriteBatch) -> Result<Vec<NodeId
         .filter(|claim| claim.attribute == OCCURRED)
         .map(|claim| claim.subject)
         .collect();
-    for record in batch.nodes.iter().filter(|n| n.label() == Label::Claim) {
-        let Ok(claim) = Claim::from_record(record) else {
-            continue;
-        };
+    let mut claims: Vec<Claim> = batch
+        .nodes
+        .iter()
+        .filter(|n| n.label() == Label::Claim)
+        .filter_map(|record| Claim::from_record(record).ok())
+        .collect();
+    claims.extend(graph.typed::<Claim>(changed).await?.into_values());
+    for claim in claims {
         if !matches!(claim.value, ClaimValue::Entity(_)) {
             continue;
         }

@@ -4,6 +4,7 @@
 
 pub mod attributes;
 pub mod conflict;
+pub mod duplicates;
 mod graph;
 pub mod materialise;
 pub mod provenance;

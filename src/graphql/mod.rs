@@ -12,6 +12,7 @@ mod explanation;
 mod ids;
 mod import;
 mod loaders;
+mod merges;
 mod metrics;
 mod mutation;
 mod prefetch;

@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ErrorExtensions, Object};
+use async_graphql::{Context, ErrorExtensions, Object, ID};
 
 use super::errors::{api_error, ApiError, WriteAccess};
+use super::ids::decode;
 use super::import::{input_error, ImportResult, ReportInputObject};
+use super::merges::EntityMerge;
+use crate::domain::Graph;
 use crate::import::{ImportFailure, Importer, PathSegment};
 use crate::metrics::Metrics;
 
@@ -52,7 +55,14 @@ async fn run_import(
                 &Default::default(),
             ))
         }
-        Err(ImportFailure::Invalid(errors)) => {
+        Err(failure) => Err(refused(ctx, failure)),
+    }
+}
+
+/// A refused write as GraphQL errors: one per problem, each with its code and input path.
+fn refused(ctx: &Context<'_>, failure: ImportFailure) -> async_graphql::Error {
+    match failure {
+        ImportFailure::Invalid(errors) => {
             // The resolver's own error is listed after those added, so it takes the last one
             // and the response keeps input order.
             let mut errors: Vec<_> = errors.iter().map(input_error).collect();
@@ -62,9 +72,9 @@ async fn run_import(
             for error in errors {
                 ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
             }
-            Err(last)
+            last
         }
-        Err(ImportFailure::Domain(error)) => Err(api_error(error)),
+        ImportFailure::Domain(error) => api_error(error),
     }
 }
 
@@ -104,4 +114,75 @@ impl Mutation {
         }
         run_import(ctx, inputs, "inputs", true, atomic).await
     }
+
+    /// Merges one entity into another of the same kind, as the importer decides (nothing
+    /// is merged automatically; `possibleDuplicates` suggests). Every link of `merge`
+    /// (claims about it or valued by it, reports it published, sources affiliated with it or
+    /// naming it, evidence) moves to `keep`; conflicts and statuses are derived again; the
+    /// merge is recorded on `merge`, whose id and key resolve to `keep` from then on, in
+    /// lookups and in imports. `unmergeEntity` undoes it. One transaction.
+    #[graphql(guard = "WriteAccess")]
+    async fn merge_entities(
+        &self,
+        ctx: &Context<'_>,
+        keep: ID,
+        merge: ID,
+        reason: Option<String>,
+    ) -> async_graphql::Result<EntityMerge> {
+        let importer = ctx.data_unchecked::<Arc<Importer>>();
+        let keep = decode(&keep)?;
+        let merge = decode(&merge)?;
+        let outcome = importer
+            .merge_entities(&keep, &merge, reason.as_deref())
+            .await
+            .map_err(|failure| refused(ctx, failure))?;
+        merge_read_back(ctx, &outcome.merged, Some(outcome.rederived)).await
+    }
+
+    /// Undoes the merge of `merged`: its links move back from the entity it was merged
+    /// into, its id and key resolve to it again, and conflicts and statuses are derived
+    /// again. Links made to the kept entity since the merge stay with it. Returns the merge
+    /// as it was recorded.
+    #[graphql(guard = "WriteAccess")]
+    async fn unmerge_entity(
+        &self,
+        ctx: &Context<'_>,
+        merged: ID,
+    ) -> async_graphql::Result<EntityMerge> {
+        let importer = ctx.data_unchecked::<Arc<Importer>>();
+        let merged = decode(&merged)?;
+        let graph = ctx.data_unchecked::<Graph>();
+        let before = graph
+            .records(std::slice::from_ref(&merged))
+            .await
+            .map_err(api_error)?
+            .remove(&merged);
+        let outcome = importer
+            .unmerge_entity(&merged)
+            .await
+            .map_err(|failure| refused(ctx, failure))?;
+        let recorded = match before {
+            Some(record) => EntityMerge::load(ctx, record, Some(outcome.rederived)).await?,
+            None => None,
+        };
+        recorded.ok_or_else(|| api_error(ApiError::Internal(format!("{merged} vanished"))))
+    }
+}
+
+async fn merge_read_back(
+    ctx: &Context<'_>,
+    merged: &crate::model::NodeId,
+    rederived: Option<usize>,
+) -> async_graphql::Result<EntityMerge> {
+    let graph = ctx.data_unchecked::<Graph>();
+    let record = graph
+        .records(std::slice::from_ref(merged))
+        .await
+        .map_err(api_error)?
+        .remove(merged);
+    let recorded = match record {
+        Some(record) => EntityMerge::load(ctx, record, rederived).await?,
+        None => None,
+    };
+    recorded.ok_or_else(|| api_error(ApiError::Internal(format!("{merged} vanished"))))
 }

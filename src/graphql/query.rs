@@ -10,6 +10,7 @@ use super::entity::{Event, Node, Organization, OrganizationKind, Person, Place};
 use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
+use super::merges::MergeQuery;
 use super::prefetch::{prefetch, Selection};
 use super::provenance::{Claim, Report};
 use super::scalars::Date;
@@ -17,6 +18,7 @@ use super::walks::WalkQuery;
 use crate::domain::attributes::{ValueKind, CATALOGUE};
 use crate::domain::status::RULE_VERSION;
 use crate::domain::Graph;
+use crate::model::record::derived::MERGED_INTO;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{self, Label};
 use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
@@ -24,7 +26,7 @@ use crate::store::{ListOrder, ListQuery, Position, StatusFilter};
 /// Queries: the core ones, the analysts' walks, and their timelines, contested claims and
 /// attribution chains.
 #[derive(MergedObject, Default)]
-pub struct Query(CoreQuery, WalkQuery, AnalysisQuery);
+pub struct Query(CoreQuery, WalkQuery, AnalysisQuery, MergeQuery);
 
 /// Lookups, search, listings, and the catalogue and rule the graph follows.
 #[derive(Default)]
@@ -44,7 +46,13 @@ where
     let window = window(args)?;
     let graph = ctx.data_unchecked::<Graph>();
     // One beyond the page, to tell whether there is more.
+    let mut absent = filter.absent.clone();
+    if filter.label.is_entity() {
+        // A merged entity lives on only as a pointer to the one it was merged into.
+        absent.push(MERGED_INTO);
+    }
     let query = ListQuery {
+        absent,
         after: window.after.clone(),
         before: window.before.clone(),
         from_end: window.from_end,
@@ -66,14 +74,44 @@ where
     Ok(page(items, found.total, &window))
 }
 
+/// The nodes of these ids that exist, with the selection read ahead; an entity merged into
+/// another stands for the kept one, as a redirect would (one more read, only then).
+pub(super) async fn read_ahead_following_merges(
+    ctx: &Context<'_>,
+    ids: Vec<model::NodeId>,
+) -> async_graphql::Result<Vec<model::NodeId>> {
+    prefetch(ctx, &ids, &[], Selection::Object).await?;
+    let records = super::loaders::records(ctx, &ids).await?;
+    let mut found = Vec::new();
+    let mut kept = Vec::new();
+    for record in records {
+        let into = record
+            .props
+            .get(MERGED_INTO)
+            .and_then(serde_json::Value::as_str)
+            .and_then(model::NodeId::parse);
+        match into {
+            Some(into) => {
+                kept.push(into.clone());
+                found.push(into);
+            }
+            None => found.push(record.id.clone()),
+        }
+    }
+    if !kept.is_empty() {
+        prefetch(ctx, &kept, &[], Selection::Object).await?;
+    }
+    Ok(found)
+}
+
 /// Queries: lookups by id, search, listings, and the catalogue and rule the graph follows.
 #[Object]
 impl CoreQuery {
     /// Fetches any object by its global id; null when there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let id = decode(&id)?;
-        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
-        Node::load(ctx, &id).await
+        let found = read_ahead_following_merges(ctx, vec![id]).await?;
+        Node::load_many(ctx, &found).await.map(|mut n| n.pop())
     }
 
     /// Fetches the person, organisation, place or event an importer gave this key (entity
@@ -88,8 +126,8 @@ impl CoreQuery {
         .into_iter()
         .map(|label| model::NodeId::new(label, &key))
         .collect();
-        prefetch(ctx, &ids, &[], Selection::Object).await?;
-        Ok(Node::load_many(ctx, &ids).await?.into_iter().next())
+        let found = read_ahead_following_merges(ctx, ids).await?;
+        Ok(Node::load_many(ctx, &found).await?.into_iter().next())
     }
 
     /// Fetches the report an importer gave this key (or, without a key, this URL); null
@@ -162,8 +200,11 @@ impl CoreQuery {
             .search(&text, first as usize)
             .await
             .map_err(api_error)?;
-        prefetch(ctx, &ids, &[], Selection::Object).await?;
-        Node::load_many(ctx, &ids).await
+        // A merged entity's names find the entity it was merged into, once.
+        let mut found = read_ahead_following_merges(ctx, ids).await?;
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|id| seen.insert(id.clone()));
+        Node::load_many(ctx, &found).await
     }
 
     /// People, by name.

@@ -6,6 +6,7 @@ mod error;
 pub mod export;
 pub mod file;
 pub mod input;
+pub mod merge;
 mod partial;
 mod plan;
 pub mod remote;

@@ -295,13 +295,25 @@ pub(super) async fn link_conflicts(
     new_claims: &[Claim],
     stored: &BTreeSet<NodeId>,
 ) -> Result<(), DomainError> {
+    let links = conflict_links(graph, new_claims, |c| !stored.contains(&c.id)).await?;
+    batch.edges.extend(links);
+    Ok(())
+}
+
+/// The conflict and refinement links of the `new_claims` that `fresh` selects, with the
+/// claims `graph` holds about the same subjects and with each other.
+pub(super) async fn conflict_links(
+    graph: &Graph,
+    new_claims: &[Claim],
+    fresh: impl Fn(&Claim) -> bool,
+) -> Result<BTreeSet<EdgeRecord>, DomainError> {
     let fresh: Vec<&Claim> = new_claims
         .iter()
-        .filter(|c| !stored.contains(&c.id))
+        .filter(|c| fresh(c))
         .filter(|c| attribute(&c.attribute).is_some_and(|spec| spec.functional))
         .collect();
     if fresh.is_empty() {
-        return Ok(());
+        return Ok(BTreeSet::new());
     }
     let subjects: Vec<NodeId> = fresh.iter().map(|c| c.subject.clone()).collect();
     let mut candidates: Vec<Claim> = graph.claims_about(&subjects).await?;
@@ -349,10 +361,8 @@ pub(super) async fn link_conflicts(
             }
         }
     }
-    batch.edges.extend(
-        links
-            .into_iter()
-            .map(|(from, rel, to)| EdgeRecord { from, rel, to }),
-    );
-    Ok(())
+    Ok(links
+        .into_iter()
+        .map(|(from, rel, to)| EdgeRecord { from, rel, to })
+        .collect())
 }

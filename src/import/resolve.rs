@@ -11,6 +11,7 @@ use crate::domain::entity_candidates as graph_candidates;
 use crate::domain::{DomainError, Graph};
 use serde_json::Value;
 
+use crate::model::record::derived::MERGED_INTO;
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId};
 
@@ -91,12 +92,20 @@ impl Resolver {
             .collect()
     }
 
-    /// The id an entity key stands for: introduced by the batch, else stored.
+    /// The id an entity key stands for: introduced by the batch, else stored; the kept
+    /// entity's when the key's entity was merged into another.
     pub fn lookup(&self, key: &str) -> Option<NodeId> {
-        match self.declared_entities.get(key) {
-            Some(label) => Some(NodeId::new(*label, key)),
-            None => self.stored_entity(key).into_iter().next(),
-        }
+        let id = match self.declared_entities.get(key) {
+            Some(label) => NodeId::new(*label, key),
+            None => self.stored_entity(key).into_iter().next()?,
+        };
+        let kept = self
+            .stored
+            .get(&id)
+            .and_then(|record| record.props.get(MERGED_INTO))
+            .and_then(Value::as_str)
+            .and_then(NodeId::parse);
+        Some(kept.unwrap_or(id))
     }
 
     /// The id an entity key stands for, checked against the labels allowed there.

@@ -37,6 +37,25 @@ pub mod derived {
     /// commit times 1,000,000, plus its index in its batch. Export follows it, so that
     /// every report comes after those it refers to.
     pub const IMPORT_ORDER: &str = "import_order";
+    /// On an entity merged into another: the kept entity's id. Its key resolves there.
+    pub const MERGED_INTO: &str = "merged_into";
+    /// Why it was merged, as the merge was asked for.
+    pub const MERGE_REASON: &str = "merge_reason";
+    /// When it was merged (RFC 3339).
+    pub const MERGED_AT: &str = "merged_at";
+    /// The edges the merge moved to the kept entity, as they were (`[from, rel, to]` JSON),
+    /// so that it can be undone.
+    pub const MERGE_MOVED: &str = "merge_moved";
+    /// The moved edges the kept entity already had, which undoing the merge leaves.
+    pub const MERGE_SHARED: &str = "merge_shared";
+    /// Every property a merge sets on the merged entity.
+    pub const MERGE_PROPS: [&str; 5] = [
+        MERGED_INTO,
+        MERGE_REASON,
+        MERGED_AT,
+        MERGE_MOVED,
+        MERGE_SHARED,
+    ];
 }
 
 /// A node as stored.

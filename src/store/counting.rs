@@ -87,6 +87,11 @@ impl Store for CountingStore {
         self.inner.search(text, limit).await
     }
 
+    async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {
+        self.count();
+        self.inner.entity_names().await
+    }
+
     async fn import_version(&self) -> Result<u64, StoreError> {
         self.inner.import_version().await
     }

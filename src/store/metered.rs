@@ -79,6 +79,10 @@ impl Store for MeteredStore {
         self.timed("search", self.inner.search(text, limit)).await
     }
 
+    async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {
+        self.timed("entity_names", self.inner.entity_names()).await
+    }
+
     async fn import_version(&self) -> Result<u64, StoreError> {
         self.timed("import_version", self.inner.import_version())
             .await

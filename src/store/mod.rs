@@ -88,6 +88,8 @@ pub struct ListQuery {
     pub label: Label,
     /// Properties that must equal these strings. Names come from code, never from requests.
     pub equals: Vec<(&'static str, String)>,
+    /// Properties that must be absent (or null). Names come from code, never from requests.
+    pub absent: Vec<&'static str>,
     pub status: Option<StatusFilter>,
     /// Only nodes whose `sort_date` is on or after this day.
     pub from: Option<NaiveDate>,
@@ -109,6 +111,7 @@ impl ListQuery {
         Self {
             label,
             equals: Vec::new(),
+            absent: Vec::new(),
             status: None,
             from: None,
             to: None,
@@ -128,6 +131,14 @@ pub struct Page {
     pub total: usize,
 }
 
+/// An entity's names, as [`Store::entity_names`] gives them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityNames {
+    pub id: NodeId,
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
 /// A condition checked inside the write transaction: if the node exists, its property must
 /// equal the value, otherwise nothing is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -142,11 +153,14 @@ pub struct Guard {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteBatch {
     pub guards: Vec<Guard>,
+    /// Edges deleted before the nodes and edges below are written (absent ones are
+    /// ignored): what an entity merge moves, and conflict links it re-derives.
+    pub removed_edges: Vec<EdgeRecord>,
     pub nodes: Vec<NodeRecord>,
     pub edges: Vec<EdgeRecord>,
     /// Properties set on nodes after the nodes and edges above are written, overwriting the
     /// properties they name: what the import derives (materialised statuses) rather than
-    /// what it was given.
+    /// what it was given. A null removes the property.
     pub updates: Vec<NodeRecord>,
     /// The import version the batch was derived at (see [`Store::import_version`]). When
     /// set, the store applies the batch only if no other import has committed since, and
@@ -215,6 +229,10 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` node ids with a word starting with each word of `text`, in names,
     /// aliases, titles, statements or descriptions, ranked by [`search::rank`].
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError>;
+
+    /// Every entity not merged into another, with its name and aliases as stored: what
+    /// possible duplicates are found among. On Neo4j one query.
+    async fn entity_names(&self) -> Result<Vec<EntityNames>, StoreError>;
 
     /// How many imports with an `expect_version` have committed: read before an import
     /// derives its batch, so that the batch is applied only if the reads are still current.

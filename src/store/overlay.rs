@@ -14,8 +14,8 @@ use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 
 /// The store plus a pending batch, read-only. `nodes` and `edges` see the batch (stored
-/// nodes win, as `apply` leaves them untouched); listings, walks and search see the store
-/// alone.
+/// nodes win, as `apply` leaves them untouched, but with the batch's updates; removed edges
+/// are gone); listings, walks and search see the store alone.
 pub struct Overlay {
     store: Arc<dyn Store>,
     batch: WriteBatch,
@@ -35,6 +35,16 @@ impl Store for Overlay {
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
         let mut found = self.store.nodes(ids).await?;
+        for record in &mut found {
+            for update in self.batch.updates.iter().filter(|u| u.id == record.id) {
+                for (name, value) in &update.props {
+                    match value {
+                        serde_json::Value::Null => record.props.remove(name),
+                        value => record.props.insert(name.clone(), value.clone()),
+                    };
+                }
+            }
+        }
         let stored: BTreeSet<NodeId> = found.iter().map(|r| r.id.clone()).collect();
         let wanted: BTreeSet<&NodeId> = ids.iter().collect();
         found.extend(
@@ -54,6 +64,7 @@ impl Store for Overlay {
         direction: Direction,
     ) -> Result<Vec<EdgeRecord>, StoreError> {
         let mut edges = self.store.edges(ids, rel, direction).await?;
+        edges.retain(|e| !self.batch.removed_edges.contains(e));
         let wanted: BTreeSet<&NodeId> = ids.iter().collect();
         edges.extend(
             self.batch
@@ -91,6 +102,10 @@ impl Store for Overlay {
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {
         self.store.search(text, limit).await
+    }
+
+    async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {
+        self.store.entity_names().await
     }
 
     async fn import_version(&self) -> Result<u64, StoreError> {

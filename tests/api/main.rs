@@ -14,6 +14,7 @@ mod http;
 mod import_cli;
 mod importing;
 mod materialised;
+mod merges;
 mod neo4j_server;
 mod outcomes_and_keys;
 mod pagination_and_lookup;

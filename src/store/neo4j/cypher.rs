@@ -118,6 +118,20 @@ MERGE (a)-[:{rel}]->(b)",
     )
 }
 
+/// Every entity not merged into another, with its names.
+pub const ENTITY_NAMES: &str = "MATCH (n:KgNode)
+WHERE (n:Person OR n:Organization OR n:Place OR n:Event) AND n.merged_into IS NULL
+RETURN n.id AS id, n.name AS name, coalesce(n.aliases, []) AS aliases";
+
+pub fn delete_edges(rel: RelType) -> String {
+    format!(
+        "UNWIND $rows AS row
+MATCH (:KgNode {{id: row.source}})-[r:{rel}]->(:KgNode {{id: row.target}})
+DELETE r",
+        rel = rel.as_str()
+    )
+}
+
 pub fn edges(rel: RelType, direction: Direction) -> String {
     let near = match direction {
         Direction::Out => "a",
@@ -157,6 +171,14 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
         }
         conditions.push(format!("n.{property} = ${param}"));
         params.push((param, json!(value)));
+    }
+    for property in &query.absent {
+        if !property.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::Internal(format!(
+                "bad property name {property}"
+            )));
+        }
+        conditions.push(format!("n.{property} IS NULL"));
     }
     if let Some(filter) = &query.status {
         params.push(("status", json!(filter.status)));

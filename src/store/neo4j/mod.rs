@@ -266,6 +266,13 @@ impl Neo4jStore {
                 return Ok(Err(StoreError::GuardFailed { id, property }));
             }
         }
+        for (rel, rows) in cypher::edges_by_type(&batch.removed_edges) {
+            txn.run(run(
+                cypher::delete_edges(rel),
+                vec![("rows", Value::Array(rows))],
+            )?)
+            .await?;
+        }
         let mut outcome = ApplyOutcome::default();
         for (label, rows) in cypher::nodes_by_label(&batch.nodes) {
             let mut stream = txn
@@ -462,6 +469,19 @@ impl Store for Neo4jStore {
             levels,
             query.max_nodes,
         ))
+    }
+
+    async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {
+        let rows = self.rows(cypher::ENTITY_NAMES, &[]).await?;
+        let mut names = Vec::new();
+        for row in rows {
+            names.push(super::EntityNames {
+                id: bolt::id(&row, "id")?,
+                name: row.get::<String>("name").unwrap_or_default(),
+                aliases: row.get::<Vec<String>>("aliases").unwrap_or_default(),
+            });
+        }
+        Ok(names)
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<NodeId>, StoreError> {

@@ -217,6 +217,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {
+        self.readers.read(sql::entity_names).await
+    }
+
     async fn import_version(&self) -> Result<u64, StoreError> {
         self.readers.read(|c| sql::import_version(c)).await
     }

@@ -161,6 +161,9 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
         let n = bind(&mut values, Box::new(value.clone()));
         filters.push_str(&format!(" AND json_extract(props, '$.{name}') = ?{n}"));
     }
+    for name in &query.absent {
+        filters.push_str(&format!(" AND json_extract(props, '$.{name}') IS NULL"));
+    }
     if let Some(filter) = &query.status {
         let status = bind(&mut values, Box::new(filter.status.clone()));
         match filter.as_of {
@@ -287,6 +290,41 @@ impl rusqlite::ToSql for crate::model::Label {
     }
 }
 
+pub(super) fn entity_names(
+    c: &mut Connection,
+) -> Result<Vec<crate::store::EntityNames>, StoreError> {
+    let mut statement = c
+        .prepare_cached(
+            "SELECT id, json_extract(props, '$.name'), coalesce(json_extract(props, '$.aliases'), '[]')
+             FROM nodes
+             WHERE label IN ('Person', 'Organization', 'Place', 'Event')
+               AND json_extract(props, '$.merged_into') IS NULL",
+        )
+        .map_err(internal)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(internal)?;
+    let mut names = Vec::new();
+    for row in rows {
+        let (id, name, aliases) = row.map_err(internal)?;
+        let Some(id) = NodeId::parse(&id) else {
+            continue;
+        };
+        names.push(crate::store::EntityNames {
+            id,
+            name: name.unwrap_or_default(),
+            aliases: serde_json::from_str(&aliases).unwrap_or_default(),
+        });
+    }
+    Ok(names)
+}
+
 pub(super) fn search(
     c: &mut Connection,
     text: &str,
@@ -368,6 +406,18 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
     }
     let mut outcome = ApplyOutcome::default();
     {
+        let mut delete_edge = tx
+            .prepare_cached("DELETE FROM edges WHERE src = ?1 AND rel = ?2 AND dst = ?3")
+            .map_err(internal)?;
+        for edge in &batch.removed_edges {
+            delete_edge
+                .execute(params![
+                    edge.from.to_string(),
+                    edge.rel.as_str(),
+                    edge.to.to_string()
+                ])
+                .map_err(internal)?;
+        }
         let mut insert_node = tx
             .prepare_cached(
                 "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, ?2, ?3, ?4)
