@@ -97,7 +97,8 @@ fn moved_claim(mut claim: Claim, rel: RelType, to: &NodeId) -> Claim {
 
 impl Importer {
     /// Merges `merge` into `keep`: both must be stored entities of one kind, neither
-    /// merged already, and nothing merged into `merge`.
+    /// merged already, and nothing merged into `merge`. Asking again for a merge that is
+    /// done changes nothing (`moved` and `rederived` are 0).
     pub async fn merge_entities(
         &self,
         keep: &NodeId,
@@ -125,6 +126,15 @@ impl Importer {
         let store = self.graph.store();
         let version = store.import_version().await.map_err(DomainError::from)?;
         let records = self.graph.records(&[keep.clone(), merge.clone()]).await?;
+        if records.get(merge).and_then(merged_into).as_ref() == Some(keep) {
+            // Asked again (a retry, a re-run of a file): it is done already.
+            return Ok(MergeOutcome {
+                kept: keep.clone(),
+                merged: merge.clone(),
+                moved: 0,
+                rederived: 0,
+            });
+        }
         for (field, id) in [("keep", keep), ("merge", merge)] {
             let found = records.get(id);
             if !id.label().is_entity() || found.is_none() {

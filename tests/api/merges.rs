@@ -223,9 +223,20 @@ conformance! {
         assert_eq!(app.totals().await, totals);
         assert_eq!(person(&app, "e-musk").await["key"], "e-musk", "nothing was merged");
 
-        app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
-        let errors = app.errors(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
-        assert_eq!(errors[0]["extensions"]["code"], "INVALID_VALUE", "already merged: {errors:?}");
+        let first = app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
+        assert_eq!(first["mergeEntities"]["movedLinks"], 2);
+        // A retry is answered with the merge as recorded, and writes nothing more.
+        let again = app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
+        assert_eq!(again["mergeEntities"]["movedLinks"], 2);
+        assert_eq!(again["mergeEntities"]["rederivedClaims"], 0);
+        assert_eq!(again["mergeEntities"]["mergedAt"], first["mergeEntities"]["mergedAt"]);
+        let organizations = app.data(r#"{ entity(key: "outlet-b") { id } }"#).await["entity"]["id"].clone();
+        let other = app.data(r#"{ entity(key: "talks") { id } }"#).await["entity"]["id"].clone();
+        let errors = app.errors(MERGE, json!({ "keep": other, "merge": e_musk })).await;
+        assert_eq!(errors[0]["extensions"]["code"], "INVALID_VALUE", "merged into another: {errors:?}");
+        assert!(errors[0]["message"].as_str().unwrap().contains("merged into"), "{errors:?}");
+        let errors = app.errors(MERGE, json!({ "keep": organizations, "merge": musk })).await;
+        assert_eq!(errors[0]["extensions"]["code"], "WRONG_TYPE", "{errors:?}");
         let errors = app.errors(MERGE, json!({ "keep": e_musk, "merge": musk })).await;
         assert_eq!(errors[0]["extensions"]["inputPath"], json!(["keep"]), "{errors:?}");
     }
