@@ -201,9 +201,14 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         .await?
     };
     let seconds = started.elapsed().as_secs_f64();
-    let read = summary.created + summary.already_present + summary.rejected;
+    let read = summary.created + summary.merged + summary.already_present + summary.rejected;
+    let merged = if summary.merged > 0 {
+        format!(", merged {}", summary.merged)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "created {}, already present {}, rejected {}, in {seconds:.1} s ({:.0} reports/s){}",
+        "created {}, already present {}, rejected {}{merged}, in {seconds:.1} s ({:.0} reports/s){}",
         summary.created,
         summary.already_present,
         summary.rejected,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{Importer, InputError, InputErrorCode, PathSegment, ReportInput};
+use super::input::{Line, MergeKeys};
+use super::{ImportFailure, Importer, InputError, InputErrorCode, PathSegment, ReportInput};
 use crate::domain::DomainError;
 
 /// How a file import runs.
@@ -27,6 +28,8 @@ pub struct FileImportOptions {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub created: usize,
+    /// Merge lines that merged entities now (those done already count as already present).
+    pub merged: usize,
     pub already_present: usize,
     pub rejected: usize,
     /// Whether `--strict` stopped the import at a bad report.
@@ -74,7 +77,13 @@ pub trait Progress {
 struct Item {
     at: String,
     text: String,
-    parsed: Result<ReportInput, String>,
+    parsed: Result<Line, String>,
+}
+
+fn parse(text: &str) -> Result<Line, String> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| e.to_string())
+        .and_then(Line::parse)
 }
 
 /// Counts bytes read, for progress.
@@ -146,7 +155,7 @@ pub async fn import_files(
             line_number += 1;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             if !text.trim().is_empty() {
-                let parsed = serde_json::from_str::<ReportInput>(&text).map_err(|e| e.to_string());
+                let parsed = parse(&text);
                 batch.push(Item {
                     at: format!("{name}:{line_number}"),
                     text,
@@ -183,6 +192,28 @@ impl Run<'_> {
     /// Imports one batch, read up to `bytes`; whether `--strict` stops the run here.
     async fn batch(&mut self, items: Vec<Item>, bytes: u64) -> anyhow::Result<bool> {
         self.progress.advance(0, bytes);
+        // A merge applies between the reports before it and those after it.
+        let mut reports = Vec::new();
+        for item in items {
+            let Ok(Line::Merge(keys)) = &item.parsed else {
+                reports.push(item);
+                continue;
+            };
+            let keys = keys.clone();
+            self.reports(std::mem::take(&mut reports)).await?;
+            if self.summary.stopped {
+                return Ok(true);
+            }
+            self.merge(item, &keys).await?;
+            if self.summary.stopped {
+                return Ok(true);
+            }
+        }
+        self.reports(reports).await?;
+        Ok(self.summary.stopped)
+    }
+
+    async fn reports(&mut self, items: Vec<Item>) -> anyhow::Result<()> {
         apply(
             self.target,
             items,
@@ -191,9 +222,57 @@ impl Run<'_> {
             &mut self.rejects,
             self.progress,
         )
-        .await?;
-        Ok(self.summary.stopped)
+        .await
     }
+
+    async fn merge(&mut self, item: Item, keys: &MergeKeys) -> anyhow::Result<()> {
+        match self.target.merge(keys).await? {
+            Merged::Now => self.summary.merged += 1,
+            Merged::Already => self.summary.already_present += 1,
+            Merged::Refused(errors) => {
+                if self.options.strict {
+                    self.summary.stopped = true;
+                }
+                reject(
+                    &mut self.summary,
+                    &mut self.rejects,
+                    self.progress,
+                    &item,
+                    errors,
+                )?;
+            }
+        }
+        self.progress.advance(1, 0);
+        Ok(())
+    }
+}
+
+/// What became of a merge line.
+#[derive(Clone, Debug)]
+pub enum Merged {
+    Now,
+    Already,
+    Refused(Vec<RejectionError>),
+}
+
+/// A refused item: counted, told, and written to the rejects file.
+fn reject(
+    summary: &mut ImportSummary,
+    rejects: &mut Option<Rejects>,
+    progress: &dyn Progress,
+    item: &Item,
+    errors: Vec<RejectionError>,
+) -> anyhow::Result<()> {
+    let rejection = Rejection {
+        at: item.at.clone(),
+        errors,
+    };
+    summary.rejected += 1;
+    progress.rejected(&rejection);
+    if let Some(rejects) = rejects {
+        rejects.write(&item.text, &rejection)?;
+    }
+    Ok(())
 }
 
 /// The reports of a whole JSON document: one object, or an array of them.
@@ -205,13 +284,13 @@ fn whole_document(name: &str, text: &str) -> Vec<Item> {
             .map(|(n, value)| Item {
                 at: format!("{name}:item {}", n + 1),
                 text: value.to_string(),
-                parsed: serde_json::from_value(value).map_err(|e| e.to_string()),
+                parsed: Line::parse(value),
             })
             .collect(),
         Ok(value) => vec![Item {
             at: name.to_string(),
             text: value.to_string(),
-            parsed: serde_json::from_value(value).map_err(|e| e.to_string()),
+            parsed: Line::parse(value),
         }],
         Err(error) => vec![Item {
             at: name.to_string(),
@@ -241,6 +320,9 @@ pub trait ImportTarget: Send + Sync {
         inputs: &[ReportInput],
         atomic: bool,
     ) -> anyhow::Result<BatchOutcome>;
+
+    /// Merges two entities by key (a merge line).
+    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged>;
 }
 
 /// The importer of an app over a store opened by this process.
@@ -254,6 +336,10 @@ impl ImportTarget for LocalTarget {
         atomic: bool,
     ) -> anyhow::Result<BatchOutcome> {
         self.0.importer.import_batch(inputs, atomic).await
+    }
+
+    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
+        self.0.importer.merge(keys).await
     }
 }
 
@@ -291,6 +377,31 @@ impl ImportTarget for Importer {
         }
         Ok(outcome)
     }
+
+    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
+        match self
+            .merge_keys(&keys.keep, &keys.merge, keys.reason.as_deref())
+            .await
+        {
+            Ok(outcome) if outcome.already => Ok(Merged::Already),
+            Ok(_) => Ok(Merged::Now),
+            Err(ImportFailure::Invalid(errors)) => Ok(Merged::Refused(
+                errors
+                    .iter()
+                    .map(|error| {
+                        let path: Vec<String> =
+                            error.path.iter().map(ToString::to_string).collect();
+                        RejectionError {
+                            code: error.code.as_str().to_string(),
+                            input_path: format!("mergeEntities.{}", path.join(".")),
+                            message: error.message.clone(),
+                        }
+                    })
+                    .collect(),
+            )),
+            Err(ImportFailure::Domain(error)) => Err(domain(error)),
+        }
+    }
 }
 
 async fn apply(
@@ -309,10 +420,12 @@ async fn apply(
     let mut positions = Vec::new();
     for (position, item) in items.iter().enumerate() {
         match &item.parsed {
-            Ok(input) => {
-                inputs.push(input.clone());
+            Ok(Line::Report(input)) => {
+                inputs.push(input.as_ref().clone());
                 positions.push(position);
             }
+            // Split off before: never reaches here.
+            Ok(Line::Merge(_)) => {}
             Err(message) => refused.push((
                 position,
                 vec![RejectionError {
@@ -346,16 +459,7 @@ async fn apply(
     }
     refused.sort_by_key(|(position, _)| *position);
     for (position, errors) in refused {
-        let item = &items[position];
-        let rejection = Rejection {
-            at: item.at.clone(),
-            errors,
-        };
-        summary.rejected += 1;
-        progress.rejected(&rejection);
-        if let Some(rejects) = rejects {
-            rejects.write(&item.text, &rejection)?;
-        }
+        reject(summary, rejects, progress, &items[position], errors)?;
     }
     progress.advance(items.len(), 0);
     Ok(())

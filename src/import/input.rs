@@ -149,3 +149,41 @@ pub struct AssertionInput {
     #[serde(default)]
     pub cites: Vec<String>,
 }
+
+/// An entity merge as a line of a file (`{"mergeEntities": {"keep": .., "merge": ..}}`):
+/// what `kg export` writes where a merge came among the reports, by the entities' keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MergeLine {
+    pub merge_entities: MergeKeys,
+}
+
+/// The entities of a merge, by key, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeKeys {
+    pub keep: String,
+    pub merge: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One line of an import file: a report, or an entity merge.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Line {
+    Report(Box<ReportInput>),
+    Merge(MergeKeys),
+}
+
+impl Line {
+    /// Reads a line: a merge when it has `mergeEntities`, a report otherwise.
+    pub fn parse(value: serde_json::Value) -> Result<Line, String> {
+        if value.get("mergeEntities").is_some() {
+            let line: MergeLine = serde_json::from_value(value).map_err(|e| e.to_string())?;
+            return Ok(Line::Merge(line.merge_entities));
+        }
+        serde_json::from_value(value)
+            .map(|report| Line::Report(Box::new(report)))
+            .map_err(|e| e.to_string())
+    }
+}

@@ -13,7 +13,7 @@ use super::error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 use super::{plan, Importer, MAX_ATTEMPTS};
 use crate::domain::{materialise, DomainError, Graph};
 use crate::model::record::derived::{
-    MERGED_AT, MERGED_INTO, MERGE_MOVED, MERGE_PROPS, MERGE_REASON, MERGE_SHARED,
+    MERGED_AT, MERGED_INTO, MERGE_MOVED, MERGE_ORDER, MERGE_PROPS, MERGE_REASON, MERGE_SHARED,
 };
 use crate::model::record::{EdgeRecord, NodeRecord, StoredNode};
 use crate::model::{Claim, ClaimValue, Label, NodeId, RelType};
@@ -38,6 +38,8 @@ pub struct MergeOutcome {
     pub moved: usize,
     /// The claims whose stored status was derived again.
     pub rederived: usize,
+    /// Whether it was done already, and nothing was written.
+    pub already: bool,
 }
 
 fn refuse(field: &'static str, code: InputErrorCode, message: String) -> ImportFailure {
@@ -109,6 +111,32 @@ impl Importer {
         until_current(|| self.merge_once(keep, merge, reason)).await
     }
 
+    /// [`Importer::merge_entities`] by the keys the entities were imported with (a merge
+    /// line of `kg import`).
+    pub async fn merge_keys(
+        &self,
+        keep: &str,
+        merge: &str,
+        reason: Option<&str>,
+    ) -> Result<MergeOutcome, ImportFailure> {
+        let mut ids = Vec::new();
+        for (field, key) in [("keep", keep), ("merge", merge)] {
+            let candidates: Vec<NodeId> = crate::domain::entity_candidates(key).collect();
+            let found = self.graph.records(&candidates).await?;
+            match candidates.into_iter().find(|id| found.contains_key(id)) {
+                Some(id) => ids.push(id),
+                None => {
+                    return Err(refuse(
+                        field,
+                        InputErrorCode::UnknownReference,
+                        format!("no entity `{key}` in the store"),
+                    ))
+                }
+            }
+        }
+        self.merge_entities(&ids[0], &ids[1], reason).await
+    }
+
     /// Undoes the merge of `merged`: its links move back, and conflicts and statuses are
     /// derived again. Links made to the kept entity since (by imports naming either key)
     /// stay with it.
@@ -133,6 +161,7 @@ impl Importer {
                 merged: merge.clone(),
                 moved: 0,
                 rederived: 0,
+                already: true,
             });
         }
         for (field, id) in [("keep", keep), ("merge", merge)] {
@@ -258,6 +287,10 @@ impl Importer {
         record
             .props
             .insert(MERGE_SHARED.into(), shared.iter().map(edge_text).collect());
+        // Only this write can commit at `version`: its place among the imports.
+        record
+            .props
+            .insert(MERGE_ORDER.into(), version.saturating_mul(1_000_000).into());
         batch.updates.push(record);
         let rederived = self.rederive(&mut batch, &around, &moved).await?;
         self.commit(batch, version).await?;
@@ -266,6 +299,7 @@ impl Importer {
             merged: merge.clone(),
             moved: moved.len(),
             rederived,
+            already: false,
         })
     }
 
@@ -328,6 +362,7 @@ impl Importer {
             merged: merged.clone(),
             moved: moved.len(),
             rederived,
+            already: false,
         })
     }
 

@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::file::{BatchOutcome, ImportTarget, RejectionError};
+use super::file::{BatchOutcome, ImportTarget, Merged, RejectionError};
+use super::input::MergeKeys;
 use super::{canonical, ReportInput};
 
 const IMPORT: &str = "mutation Import($inputs: [ReportInput!]!, $atomic: Boolean) {
@@ -41,6 +42,70 @@ impl RemoteTarget {
         })
     }
 }
+
+impl RemoteTarget {
+    async fn post(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<(reqwest::StatusCode, Answer)> {
+        let mut request = self
+            .client
+            .post(self.endpoint.clone())
+            .header(reqwest::header::ACCEPT, "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.endpoint))?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        let answer: Answer = serde_json::from_slice(&body).with_context(|| {
+            format!(
+                "{} answered {status} with no GraphQL response: {}",
+                self.endpoint,
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            )
+        })?;
+        Ok((status, answer))
+    }
+
+    /// The first error of an answer, when it is about the input (it has an input path),
+    /// as a refusal; any other error stops the run.
+    fn refusal(&self, answer: &Answer, prefix: &str) -> anyhow::Result<Option<RejectionError>> {
+        let Some(error) = answer.errors.first() else {
+            return Ok(None);
+        };
+        let code = error.extensions["code"].as_str().unwrap_or("INTERNAL");
+        match error.extensions["inputPath"].as_array() {
+            Some(path) => Ok(Some(RejectionError {
+                code: code.to_string(),
+                input_path: format!(
+                    "{prefix}{}",
+                    path.iter()
+                        .map(|s| s.as_str().map_or_else(|| s.to_string(), String::from))
+                        .collect::<Vec<_>>()
+                        .join(".")
+                ),
+                message: error.message.clone(),
+            })),
+            None => anyhow::bail!("{} refused: {} ({code})", self.endpoint, error.message),
+        }
+    }
+}
+
+const ENTITIES: &str = "query Entities($keep: String!, $merge: String!) {
+  keep: entity(key: $keep) { id }
+  merge: entity(key: $merge) { id }
+  recorded: entityMerge(key: $merge) { kept { key } }
+}";
+
+const MERGE: &str = "mutation Merge($keep: ID!, $merge: ID!, $reason: String) {
+  mergeEntities(keep: $keep, merge: $merge, reason: $reason) { mergedKey }
+}";
 
 #[derive(Deserialize)]
 struct Answer {
@@ -97,27 +162,9 @@ impl ImportTarget for RemoteTarget {
             .iter()
             .map(|input| serde_json::from_str(&canonical(input)))
             .collect::<Result<_, _>>()?;
-        let mut request = self
-            .client
-            .post(self.endpoint.clone())
-            .header(reqwest::header::ACCEPT, "application/graphql-response+json")
-            .json(&json!({ "query": IMPORT, "variables": { "inputs": inputs, "atomic": atomic } }));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("cannot reach {}", self.endpoint))?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        let answer: Answer = serde_json::from_slice(&body).with_context(|| {
-            format!(
-                "{} answered {status} with no GraphQL response: {}",
-                self.endpoint,
-                String::from_utf8_lossy(&body[..body.len().min(200)])
-            )
-        })?;
+        let (status, answer) = self
+            .post(IMPORT, json!({ "inputs": inputs, "atomic": atomic }))
+            .await?;
         let mut outcome = BatchOutcome::default();
         if let Some(outcomes) = answer
             .data
@@ -179,5 +226,46 @@ impl ImportTarget for RemoteTarget {
             );
         }
         Ok(outcome)
+    }
+
+    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
+        let (_, found) = self
+            .post(ENTITIES, json!({ "keep": keys.keep, "merge": keys.merge }))
+            .await?;
+        if let Some(refused) = self.refusal(&found, "")? {
+            return Ok(Merged::Refused(vec![refused]));
+        }
+        let data = found.data.unwrap_or_default();
+        if data.pointer("/recorded/kept/key").and_then(Value::as_str) == Some(keys.keep.as_str()) {
+            return Ok(Merged::Already);
+        }
+        let mut missing = Vec::new();
+        for field in ["keep", "merge"] {
+            if data.pointer(&format!("/{field}/id")).is_none() {
+                missing.push(RejectionError {
+                    code: "UNKNOWN_REFERENCE".into(),
+                    input_path: format!("mergeEntities.{field}"),
+                    message: format!(
+                        "no entity `{}` on the server",
+                        if field == "keep" {
+                            &keys.keep
+                        } else {
+                            &keys.merge
+                        }
+                    ),
+                });
+            }
+        }
+        if !missing.is_empty() {
+            return Ok(Merged::Refused(missing));
+        }
+        let variables = json!({
+            "keep": data["keep"]["id"], "merge": data["merge"]["id"], "reason": keys.reason,
+        });
+        let (_, merged) = self.post(MERGE, variables).await?;
+        match self.refusal(&merged, "mergeEntities.")? {
+            Some(refused) => Ok(Merged::Refused(vec![refused])),
+            None => Ok(Merged::Now),
+        }
     }
 }

@@ -48,13 +48,16 @@ pub mod derived {
     pub const MERGE_MOVED: &str = "merge_moved";
     /// The moved edges the kept entity already had, which undoing the merge leaves.
     pub const MERGE_SHARED: &str = "merge_shared";
+    /// Where the merge came in the order of imports (as [`IMPORT_ORDER`]), for export.
+    pub const MERGE_ORDER: &str = "merge_order";
     /// Every property a merge sets on the merged entity.
-    pub const MERGE_PROPS: [&str; 5] = [
+    pub const MERGE_PROPS: [&str; 6] = [
         MERGED_INTO,
         MERGE_REASON,
         MERGED_AT,
         MERGE_MOVED,
         MERGE_SHARED,
+        MERGE_ORDER,
     ];
 }
 

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 
 use kg::import::ReportInput;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::harness::{conformance, TestApp};
 
@@ -141,4 +141,65 @@ async fn kg_export_writes_the_file_kg_import_reads() {
         first["key"].is_string() && first["title"].is_string(),
         "{first}"
     );
+}
+
+/// Imports NDJSON lines through `kg import`'s own path (reports and merge lines).
+async fn import_lines(app: &TestApp, lines: &[u8]) -> kg::import::file::ImportSummary {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.ndjson");
+    std::fs::write(&file, lines).unwrap();
+    let options = kg::import::file::FileImportOptions {
+        batch: 500,
+        strict: true,
+        rejects: None,
+    };
+    let progress = kg::import::file::LineProgress::new(std::time::Duration::from_secs(60));
+    kg::import::file::import_files(app.app.importer.as_ref(), &[file], &options, &progress)
+        .await
+        .expect("the export imports")
+}
+
+const MERGED: &str = r#"{
+  people { totalCount }
+  musk: entity(key: "elon-musk") { ... on Person { key claims(first: 50) { totalCount edges { node { key status conflictsWith { key } } } } } }
+  merged: entity(key: "musk-twin") { ... on Person { key } }
+  entityMerge(key: "musk-twin") { kept { key } mergedKey reason movedLinks }
+}"#;
+
+conformance! {
+    async fn merges_are_exported_where_they_were_made_and_imported_again(backend: Backend) {
+        let original = TestApp::seeded(backend).await;
+        let twin = json!([{
+            "key": "twin-report", "title": "A second Musk", "kind": "ARTICLE", "publisher": "associated-press",
+            "entities": [{ "key": "musk-twin", "type": "PERSON", "name": "Elon Musk" }],
+            "claims": [{ "key": "twin-born", "statement": "Musk was born in 1971", "subject": "musk-twin",
+                         "attribute": "birthDate", "value": { "date": "1971" } }],
+            "assertions": [{ "claim": "twin-born", "stance": "ASSERTS" }]
+        }]);
+        original
+            .data_with("mutation($i: [ReportInput!]!) { importReports(inputs: $i) { reports { id } } }", json!({ "i": twin }))
+            .await;
+        let ids = original.data(r#"{ a: entity(key: "elon-musk") { id } b: entity(key: "musk-twin") { id } }"#).await;
+        original
+            .data_with(
+                "mutation($a: ID!, $b: ID!) { mergeEntities(keep: $a, merge: $b, reason: \"one man\") { movedLinks } }",
+                json!({ "a": ids["a"]["id"], "b": ids["b"]["id"] }),
+            )
+            .await;
+        let mut lines = Vec::new();
+        let written = kg::import::export::export(original.calls.as_ref(), &mut lines).await.unwrap();
+        assert_eq!(written, 11, "nine seed reports, the twin's report, the merge");
+        let text = String::from_utf8(lines.clone()).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last, json!({ "mergeEntities": { "keep": "elon-musk", "merge": "musk-twin", "reason": "one man" } }));
+
+        let copy = TestApp::empty(backend).await;
+        let summary = import_lines(&copy, &lines).await;
+        assert_eq!((summary.created, summary.merged, summary.rejected), (10, 1, 0), "{summary:?}");
+        assert_eq!(copy.data(MERGED).await, original.data(MERGED).await);
+        assert_eq!(copy.data(WHOLE_STORY).await, original.data(WHOLE_STORY).await);
+        // Again: everything is in, the merge included.
+        let again = import_lines(&copy, &lines).await;
+        assert_eq!((again.created, again.merged, again.already_present), (0, 0, 11), "{again:?}");
+    }
 }

@@ -236,6 +236,8 @@ async fn kg_import_sends_to_a_running_server_with_its_write_token() {
             bad.to_string(),
             "{ not json".to_string(),
             report(2).to_string(),
+            json!({ "mergeEntities": { "keep": "cli-event-1", "merge": "cli-event-2" } })
+                .to_string(),
         ],
     );
     let file_arg = file.to_str().unwrap();
@@ -259,11 +261,17 @@ async fn kg_import_sends_to_a_running_server_with_its_write_token() {
     assert!(text.contains("(UNKNOWN_ATTRIBUTE)"), "{text}");
     assert!(text.contains("reports.ndjson:3: rejected"), "{text}");
     assert!(
-        text.contains("created 2, already present 0, rejected 2"),
+        text.contains("created 2, already present 0, rejected 2, merged 1"),
         "{text}"
     );
-    let count = server.post("{ reports { totalCount } }", json!({})).await;
+    let count = server
+        .post(
+            r#"{ reports { totalCount } events { totalCount } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(count["data"]["reports"]["totalCount"], 2, "{count}");
+    assert_eq!(count["data"]["events"]["totalCount"], 1, "merged: {count}");
 
     // The token from a file; a re-run skips what is in. Under --strict the server's atomic
     // import refuses the whole batch with the bad report, by its input path.
@@ -303,7 +311,7 @@ async fn kg_import_sends_to_a_running_server_with_its_write_token() {
         &[],
     );
     assert!(
-        stderr(&again).contains("created 0, already present 2, rejected 2"),
+        stderr(&again).contains("created 0, already present 3, rejected 2"),
         "{}",
         stderr(&again)
     );
