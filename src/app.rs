@@ -133,13 +133,18 @@ pub async fn open_store(config: &crate::config::StoreConfig) -> anyhow::Result<A
     use anyhow::Context as _;
     match config.neo4j()? {
         None => {
-            let store =
-                crate::store::sqlite::SqliteStore::open(&config.data_dir).with_context(|| {
-                    format!(
-                        "cannot open the embedded store in {}",
-                        config.data_dir.display()
-                    )
-                })?;
+            let mmap = config
+                .sqlite_mmap_mib
+                .map_or(crate::store::sqlite::DEFAULT_MMAP_BYTES, |mib| {
+                    u64::from(mib) << 20
+                });
+            let store = crate::store::sqlite::SqliteStore::open_with_mmap(&config.data_dir, mmap)
+                .with_context(|| {
+                format!(
+                    "cannot open the embedded store in {}",
+                    config.data_dir.display()
+                )
+            })?;
             Ok(Arc::new(store))
         }
         Some(neo4j) => {

@@ -82,6 +82,12 @@ pub struct StoreConfig {
     /// How long one attempt of one Neo4j call may take.
     #[arg(long, env = "KG_NEO4J_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub neo4j_timeout: Duration,
+    /// How many MiB of the embedded store each reader maps into memory: walks read many
+    /// pages at random, and mapped they need no copy. Mapped pages count in the process's
+    /// resident memory. Default: 1024 for `kg serve`, 0 for `kg import` and `kg export`,
+    /// whose resident memory then stays flat however large the store grows.
+    #[arg(long, env = "KG_SQLITE_MMAP_MIB", value_parser = clap::value_parser!(u32).range(0..=65_536))]
+    pub sqlite_mmap_mib: Option<u32>,
 }
 
 /// Bounds on paths and neighbourhoods.

@@ -167,7 +167,10 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             Box::new(RemoteTarget::new(server, token)?)
         }
         None => {
-            let store = open_store(&args.store).await?;
+            let mut store = args.store.clone();
+            // A bulk load reads little at random: its resident memory stays flat unmapped.
+            store.sqlite_mmap_mib.get_or_insert(0);
+            let store = open_store(&store).await?;
             let app = App::new(store);
             app.importer.rebuild_stale_statuses().await?;
             Box::new(LocalTarget(app))
@@ -225,8 +228,9 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn export(args: ExportArgs) -> anyhow::Result<()> {
+async fn export(mut args: ExportArgs) -> anyhow::Result<()> {
     init_logs(LogFormat::Text);
+    args.store.sqlite_mmap_mib.get_or_insert(0);
     let store = open_store(&args.store).await?;
     let started = std::time::Instant::now();
     let written = match &args.output {

@@ -154,11 +154,12 @@ impl Resolver {
     pub fn check(&self, checker: &mut Checker, base: &Path, index: usize, input: &ReportInput) {
         if let Some(key) = report_key(input) {
             let stored = self.stored.get(&NodeId::new(Label::Report, key));
-            let digests = [
-                Value::String(super::plan::digest(input)),
-                Value::String(super::plan::legacy_digest(input)),
-            ];
+            // Digests are taken only for reports stored already (re-imports).
             let matches = |r: &NodeRecord| {
+                let digests = [
+                    Value::String(super::plan::digest(input)),
+                    Value::String(super::plan::legacy_digest(input)),
+                ];
                 r.props
                     .get("content_digest")
                     .is_some_and(|d| digests.contains(d))

@@ -31,6 +31,8 @@ pub const LOCK_FILE: &str = "kg.lock";
 /// How many reads run at once, each on its own connection (WAL lets readers proceed side
 /// by side, and beside the writer).
 const READERS: usize = 4;
+/// How much of the database each reader maps into memory unless told otherwise.
+pub const DEFAULT_MMAP_BYTES: u64 = 1 << 30;
 
 /// The embedded store.
 pub struct SqliteStore {
@@ -44,6 +46,7 @@ pub struct SqliteStore {
 /// A small pool of read-only connections.
 struct Readers {
     path: PathBuf,
+    mmap_bytes: u64,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
 }
@@ -55,7 +58,7 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(internal)?;
-        sql::prepare_reader(&reader).map_err(internal)?;
+        sql::prepare_reader(&reader, self.mmap_bytes).map_err(internal)?;
         Ok(reader)
     }
 
@@ -91,6 +94,12 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, which this process then owns: a
     /// second process opening the same dir gets an error naming it.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_mmap(data_dir, DEFAULT_MMAP_BYTES)
+    }
+
+    /// [`SqliteStore::open`], with each reader mapping at most `mmap_bytes` of the
+    /// database (0: none, every page read through SQLite's own cache).
+    pub fn open_with_mmap(data_dir: &Path, mmap_bytes: u64) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -119,6 +128,7 @@ impl SqliteStore {
         sql::prepare_writer(&writer).map_err(internal)?;
         let readers = Readers {
             path,
+            mmap_bytes,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(READERS),
         };

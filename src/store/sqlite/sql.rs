@@ -53,10 +53,14 @@ pub(super) fn prepare_writer(c: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(super) fn prepare_reader(c: &Connection) -> rusqlite::Result<()> {
+pub(super) fn prepare_reader(c: &Connection, mmap_bytes: u64) -> rusqlite::Result<()> {
     c.busy_timeout(std::time::Duration::from_secs(5))?;
     // Walks read many pages at random: mapped, they are read without a copy each time.
-    c.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+    c.pragma_update(
+        None,
+        "mmap_size",
+        i64::try_from(mmap_bytes).unwrap_or(i64::MAX),
+    )?;
     c.pragma_update(None, "cache_size", -16_384)
 }
 
