@@ -86,6 +86,16 @@ fn edges_in(record: &NodeRecord, property: &str) -> Vec<EdgeRecord> {
         .collect()
 }
 
+/// The edge with `to` at the ends where `from` was.
+fn moved_to(edge: &EdgeRecord, from: &NodeId, to: &NodeId) -> EdgeRecord {
+    let swap = |id: &NodeId| if id == from { to.clone() } else { id.clone() };
+    EdgeRecord {
+        from: swap(&edge.from),
+        rel: edge.rel,
+        to: swap(&edge.to),
+    }
+}
+
 /// The claim with `from` replaced by `to` as its subject or value, where the moved edge
 /// says so.
 fn moved_claim(mut claim: Claim, rel: RelType, to: &NodeId) -> Claim {
@@ -240,22 +250,11 @@ impl Importer {
             .filter(|e| e.from == *merge || e.to == *merge)
             .cloned()
             .collect();
-        let swap = |id: &NodeId| {
-            if id == merge {
-                keep.clone()
-            } else {
-                id.clone()
-            }
-        };
         let mut batch = WriteBatch::default();
         let mut shared = Vec::new();
         for edge in &moved {
             batch.removed_edges.push(edge.clone());
-            let new = EdgeRecord {
-                from: swap(&edge.from),
-                rel: edge.rel,
-                to: swap(&edge.to),
-            };
+            let new = moved_to(edge, merge, keep);
             if kept_edges.contains(&new) {
                 shared.push(new);
             } else {
@@ -323,22 +322,11 @@ impl Importer {
         };
         let moved = edges_in(record, MERGE_MOVED);
         let shared: BTreeSet<EdgeRecord> = edges_in(record, MERGE_SHARED).into_iter().collect();
-        let swap = |id: &NodeId| {
-            if id == merged {
-                keep.clone()
-            } else {
-                id.clone()
-            }
-        };
         let mut batch = WriteBatch::default();
         for edge in &moved {
-            let moved_to = EdgeRecord {
-                from: swap(&edge.from),
-                rel: edge.rel,
-                to: swap(&edge.to),
-            };
-            if !shared.contains(&moved_to) {
-                batch.removed_edges.push(moved_to);
+            let moved = moved_to(edge, merged, &keep);
+            if !shared.contains(&moved) {
+                batch.removed_edges.push(moved);
             }
             batch.edges.push(edge.clone());
         }

@@ -228,6 +228,18 @@ impl TestApp {
     }
 }
 
+/// Every claim's id (up to 10,000), for checks over the whole store.
+pub async fn all_claims(store: &dyn Store) -> Vec<kg::model::NodeId> {
+    store
+        .list(&kg::store::ListQuery::of(kg::model::Label::Claim, 10_000))
+        .await
+        .expect("claims list")
+        .records
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
 /// A value at a JSON path of keys and indexes, for short assertions.
 pub fn strings(values: &Value, field: &str) -> Vec<String> {
     values

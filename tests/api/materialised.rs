@@ -9,10 +9,10 @@ use kg::domain::status::derive_status;
 use kg::domain::timeline::StatusTimeline;
 use kg::model::record::NodeRecord;
 use kg::model::{Label, NodeId};
-use kg::store::{ListQuery, WriteBatch};
+use kg::store::WriteBatch;
 use serde_json::{json, Value};
 
-use crate::harness::{conformance, TestApp};
+use crate::harness::{all_claims, conformance, TestApp};
 
 const IMPORT_MANY: &str =
     r#"mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }"#;
@@ -144,15 +144,8 @@ fn random_report(seq: &mut Sequence, tag: u64, n: usize) -> Value {
     })
 }
 
-async fn all_claims(app: &TestApp) -> Vec<NodeId> {
-    let page = app
-        .app
-        .graph
-        .store()
-        .list(&ListQuery::of(Label::Claim, 10_000))
-        .await
-        .unwrap();
-    page.records.into_iter().map(|r| r.id).collect()
+async fn claims_of(app: &TestApp) -> Vec<NodeId> {
+    all_claims(app.app.graph.store().as_ref()).await
 }
 
 conformance! {
@@ -168,7 +161,7 @@ conformance! {
                 n += batch.len();
                 app.data_with(IMPORT_MANY, json!({ "inputs": batch })).await;
             }
-            let claims = all_claims(&app).await;
+            let claims = claims_of(&app).await;
             let derived = timelines(&app.app.graph, &claims).await.unwrap();
             let ids: Vec<NodeId> = derived.iter().map(|r| r.id.clone()).collect();
             let stored = app.app.graph.records(&ids).await.unwrap();
@@ -203,7 +196,7 @@ conformance! {
         let app = TestApp::seeded(backend).await;
         let importer = &app.app.importer;
         assert_eq!(importer.rebuild_stale_statuses().await.unwrap(), 0, "the seed's statuses are current");
-        let claims = all_claims(&app).await;
+        let claims = claims_of(&app).await;
         // As an older kg would have left them: another rule's word, and a wrong status.
         let stale: Vec<NodeRecord> = claims
             .iter()

@@ -3,11 +3,10 @@
 //! and in imports), conflicts and statuses follow, and undoing the merge restores them.
 
 use kg::domain::materialise::timelines;
-use kg::model::{Label, NodeId};
-use kg::store::ListQuery;
+use kg::model::NodeId;
 use serde_json::{json, Value};
 
-use crate::harness::{conformance, strings, TestApp};
+use crate::harness::{all_claims, conformance, strings, TestApp};
 
 const IMPORT: &str =
     "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { reports { id } } }";
@@ -84,15 +83,7 @@ fn claim<'a>(person: &'a Value, key: &str) -> &'a Value {
 
 /// Every stored status is what a derivation from scratch gives.
 async fn assert_statuses_derived_from_scratch(app: &TestApp, when: &str) {
-    let store = app.app.graph.store();
-    let claims: Vec<NodeId> = store
-        .list(&ListQuery::of(Label::Claim, 1_000))
-        .await
-        .unwrap()
-        .records
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let claims = all_claims(app.app.graph.store().as_ref()).await;
     let derived = timelines(&app.app.graph, &claims).await.unwrap();
     let ids: Vec<NodeId> = derived.iter().map(|r| r.id.clone()).collect();
     let stored = app.app.graph.records(&ids).await.unwrap();

@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use kg::domain::materialise::timelines;
 use kg::domain::Graph;
-use kg::model::{Label, NodeId};
 use kg::store::neo4j::Neo4jStore;
-use kg::store::{ListQuery, Store};
+use kg::store::Store;
 use serde_json::{json, Value};
 
-use crate::harness::{neo4j_server, KgProcess};
+use crate::harness::{all_claims, neo4j_server, KgProcess};
 
 const REPORTS: usize = 20;
 const IMPORTERS: usize = 8;
@@ -95,14 +94,7 @@ async fn eight_importers_through_two_kg_processes_agree_with_one_writer_on_the_n
             .unwrap(),
     );
     let graph = Graph::new(Arc::clone(&store));
-    let claims: Vec<NodeId> = store
-        .list(&ListQuery::of(Label::Claim, 1_000))
-        .await
-        .unwrap()
-        .records
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let claims = all_claims(store.as_ref()).await;
     let stored = graph.records(&claims).await.unwrap();
     for expected in timelines(&graph, &claims).await.unwrap() {
         if let Some(stored) = stored.get(&expected.id) {
