@@ -126,6 +126,8 @@ fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
     let timeline = StatusTimeline {
         rule: kg::domain::status::RULE_VERSION.into(),
         entries,
+        // One outlet asserts each claim.
+        support: 1,
     };
     record.props.extend(timeline.to_props());
     batch.nodes.push(record);

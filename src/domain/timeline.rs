@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::status::{derive_status, ClaimStatus, StatusInputs, RULE_VERSION};
-use crate::model::record::Props;
+use crate::model::record::derived::SUPPORT_RANK;
+use crate::model::record::{support_of_rank, support_rank, Props};
 
 pub use crate::model::record::derived::{STATUS, STATUS_RULE, STATUS_TIMELINE};
 
@@ -21,6 +22,8 @@ pub struct StatusTimeline {
     pub rule: String,
     /// In day order; the first entry has no day (it holds from the beginning).
     pub entries: Vec<(Option<NaiveDate>, ClaimStatus)>,
+    /// Independent asserting chains with everything counted (`contested` ranks by it).
+    pub support: usize,
 }
 
 impl StatusTimeline {
@@ -46,6 +49,7 @@ impl StatusTimeline {
         Self {
             rule: RULE_VERSION.to_string(),
             entries,
+            support: derive_status(inputs, None).chains.len(),
         }
     }
 
@@ -76,6 +80,7 @@ impl StatusTimeline {
         props.insert(STATUS.into(), json!(self.at(None).as_str()));
         props.insert(STATUS_RULE.into(), json!(self.rule));
         props.insert(STATUS_TIMELINE.into(), Value::Array(entries));
+        props.insert(SUPPORT_RANK.into(), json!(support_rank(self.support)));
         props
     }
 
@@ -95,7 +100,16 @@ impl StatusTimeline {
                 Some((since, ClaimStatus::parse(status)?))
             })
             .collect::<Option<Vec<_>>>()?;
-        (!entries.is_empty()).then_some(Self { rule, entries })
+        let support = props
+            .get(SUPPORT_RANK)
+            .and_then(Value::as_str)
+            .and_then(support_of_rank)
+            .unwrap_or(0);
+        (!entries.is_empty()).then_some(Self {
+            rule,
+            entries,
+            support,
+        })
     }
 
     /// Whether the current rule derived it.
@@ -121,6 +135,7 @@ mod tests {
                 (day("2024-11-11"), ClaimStatus::Corroborated),
                 (day("2024-11-17"), ClaimStatus::Disputed),
             ],
+            support: 3,
         };
         assert_eq!(timeline.at(day("2024-11-10")), ClaimStatus::Unreported);
         assert_eq!(timeline.at(day("2024-11-11")), ClaimStatus::Corroborated);
@@ -129,6 +144,8 @@ mod tests {
         assert_eq!(timeline.at(None), ClaimStatus::Disputed);
         let props = timeline.to_props();
         assert_eq!(props[STATUS], "DISPUTED");
+        // Ranked so that more support sorts first.
+        assert!(props[SUPPORT_RANK].as_str() < Some(support_rank(2).as_str()));
         assert_eq!(StatusTimeline::from_props(&props), Some(timeline));
     }
 

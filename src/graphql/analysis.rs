@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_graphql::connection::EmptyFields;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
-use super::connection::{page_of, window, Page, PageArgs};
+use super::connection::{page_of, page_of_merged, window, Page, PageArgs};
 use super::entity::{Event, Node};
 use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
@@ -21,9 +21,9 @@ use crate::domain::attributes::{OCCURRED_ON, PARTICIPANT};
 use crate::domain::provenance::status_inputs;
 use crate::domain::status::{self, derive_status};
 use crate::domain::Graph;
-use crate::model::record::{NodeRecord, StoredNode};
+use crate::model::record::{support_rank, NodeRecord, StoredNode};
 use crate::model::{self, ClaimValue, Label, NodeId, RelType, ReportedDate};
-use crate::store::{Direction, Hop, ListQuery, Plan, Position, StatusFilter, Step};
+use crate::store::{Direction, Hop, ListOrder, ListQuery, Plan, Position, StatusFilter, Step};
 
 /// The most contested claims `contested` ranks; over it, the request is refused.
 const MAX_CONTESTED: usize = 10_000;
@@ -301,16 +301,41 @@ impl AnalysisQuery {
         let window = window(PageArgs::new(first, after, last, before))?;
         let graph = ctx.data_unchecked::<Graph>();
         let mut ids = Vec::new();
+        let mut total = 0;
+        let mut ranked: HashMap<NodeId, Position> = HashMap::new();
         for contested in [status::ClaimStatus::Disputed, status::ClaimStatus::Denied] {
-            let mut query = ListQuery::of(Label::Claim, MAX_CONTESTED + 1);
-            query.status = Some(StatusFilter {
+            let status = Some(StatusFilter {
                 status: contested.as_str().to_string(),
                 as_of: as_of.map(|d| d.0),
             });
+            // Now, the stored support ranks them: each listing gives the window's claims
+            // only. As of a day, the support of that day is derived for all of them.
+            let query = match as_of {
+                None => ListQuery {
+                    status,
+                    order: ListOrder::Support,
+                    after: window.after.clone(),
+                    before: window.before.clone(),
+                    from_end: window.from_end,
+                    limit: window.limit + 1,
+                    ..ListQuery::of(Label::Claim, 0)
+                },
+                Some(_) => ListQuery {
+                    status,
+                    ..ListQuery::of(Label::Claim, MAX_CONTESTED + 1)
+                },
+            };
             let page = graph.store().list(&query).await.map_err(api_error)?;
-            ids.extend(page.records.into_iter().map(|r| r.id));
+            total += page.total;
+            for record in page.records {
+                if as_of.is_none() {
+                    // The listing's own key, so that cursors continue where it stopped.
+                    ranked.insert(record.id.clone(), Position::of(&record, ListOrder::Support));
+                }
+                ids.push(record.id);
+            }
         }
-        if ids.len() > MAX_CONTESTED {
+        if as_of.is_some() && ids.len() > MAX_CONTESTED {
             return Err(async_graphql::Error::from(ApiError::OverBound {
                 argument: "contested".into(),
                 bound: "contestedClaims",
@@ -342,10 +367,10 @@ impl AnalysisQuery {
             .into_iter()
             .map(|(claim, verdict)| {
                 let support = verdict.chains.len();
-                let position = Position {
-                    sort_key: format!("{:010}", MAX_CONTESTED.saturating_sub(support)),
+                let position = ranked.remove(&claim.id).unwrap_or_else(|| Position {
+                    sort_key: support_rank(support),
                     id: claim.id.to_string(),
-                };
+                });
                 let contested = ContestedClaim {
                     status: verdict.status.into(),
                     support,
@@ -360,7 +385,10 @@ impl AnalysisQuery {
                 (position, contested, EmptyFields)
             })
             .collect();
-        Ok(page_of(items, &window))
+        Ok(match as_of {
+            None => page_of_merged(items, total, &window),
+            Some(_) => page_of(items, &window),
+        })
     }
 
     /// Where a claim comes from: its assertions, the reports that make them and their

@@ -167,8 +167,24 @@ where
         window.after.as_ref().is_none_or(|after| at > after)
             && window.before.as_ref().is_none_or(|before| at < before)
     };
-    let mut items: Vec<(Position, N, E)> =
-        all.into_iter().filter(|(at, _, _)| inside(at)).collect();
+    let items: Vec<(Position, N, E)> = all.into_iter().filter(|(at, _, _)| inside(at)).collect();
+    page_of_merged(items, total, window)
+}
+
+/// A page from nodes already inside the window, gathered from several listings (each of
+/// which kept one beyond the limit): sorted, then cut to the page.
+pub fn page_of_merged<N, E, CN, EN>(
+    mut items: Vec<(Position, N, E)>,
+    total: usize,
+    window: &Window,
+) -> Page<N, E, CN, EN>
+where
+    N: OutputType,
+    E: ObjectType,
+    CN: ConnectionNameType,
+    EN: EdgeNameType,
+{
+    items.sort_by(|a, b| a.0.cmp(&b.0));
     // Keep one beyond the limit, on the side the page grows from, to tell there is more.
     if window.from_end {
         let keep = items.len().min(window.limit + 1);

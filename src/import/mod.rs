@@ -32,6 +32,7 @@ use crate::domain::status::RULE_VERSION;
 use crate::domain::timeline::STATUS_RULE;
 use crate::domain::{materialise, DomainError, Graph};
 
+use crate::model::record::derived::SUPPORT_RANK;
 use crate::model::record::{NodeRecord, StoredNode};
 use crate::model::{Label, NodeId, Report};
 use crate::store::{ApplyOutcome, ListOrder, ListQuery, Position, Store, StoreError, WriteBatch};
@@ -213,7 +214,8 @@ const REBUILD_PAGE: usize = 500;
 
 impl Importer {
     /// Re-derives the stored status of every claim when any was derived by another rule
-    /// version than this one (or by none). Returns how many claims were rebuilt.
+    /// version than this one (or by none), or lacks its support rank. Returns how many
+    /// claims were rebuilt.
     pub async fn rebuild_stale_statuses(&self) -> Result<usize, DomainError> {
         let _writing = self.writing.lock().await;
         let store = self.graph.store();
@@ -225,7 +227,15 @@ impl Importer {
             })
             .await?
             .total;
-        if total == current {
+        // Claims stored before their support was: derived again too.
+        let unranked = store
+            .list(&ListQuery {
+                absent: vec![SUPPORT_RANK],
+                ..ListQuery::of(Label::Claim, 0)
+            })
+            .await?
+            .total;
+        if total == current && unranked == 0 {
             return Ok(0);
         }
         let mut after = None;

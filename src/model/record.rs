@@ -30,6 +30,9 @@ pub mod derived {
     /// The day events and reports are sorted by, `YYYY-MM-DD`: an event's reported date,
     /// a report's publication (the earliest day each allows).
     pub const SORT_DATE: &str = "sort_date";
+    /// How well a claim is supported with everything counted (its independent asserting
+    /// chains), as text that sorts the best supported first: see `support_rank`.
+    pub const SUPPORT_RANK: &str = "support_rank";
     /// A report's input in canonical form (see `import::canonical`), as imported: what
     /// `kg export` writes back.
     pub const INPUT: &str = "input";
@@ -60,6 +63,22 @@ pub mod derived {
         MERGE_ORDER,
     ];
 }
+
+/// The stored [`derived::SUPPORT_RANK`] of a claim with this many independent asserting
+/// chains: ten digits, fewer for more support, so that an ascending listing puts the best
+/// supported first.
+pub fn support_rank(support: usize) -> String {
+    format!("{:010}", MAX_SUPPORT.saturating_sub(support))
+}
+
+/// The support a [`support_rank`] stands for.
+pub fn support_of_rank(rank: &str) -> Option<usize> {
+    rank.parse::<usize>()
+        .ok()
+        .map(|r| MAX_SUPPORT.saturating_sub(r))
+}
+
+const MAX_SUPPORT: usize = 1_000_000_000;
 
 /// A node as stored.
 #[derive(Clone, Debug, PartialEq)]

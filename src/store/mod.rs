@@ -56,6 +56,12 @@ impl Position {
                 .and_then(Value::as_str)
                 .unwrap_or(NO_DATE)
                 .to_string(),
+            ListOrder::Support => record
+                .props
+                .get(derived::SUPPORT_RANK)
+                .and_then(Value::as_str)
+                .unwrap_or(NO_DATE)
+                .to_string(),
         };
         Self {
             sort_key,
@@ -72,6 +78,8 @@ pub enum ListOrder {
     Name,
     /// The derived `sort_date` (events, reports); nodes without one come last.
     Date,
+    /// The derived `support_rank` of claims: the best supported first.
+    Support,
 }
 
 /// A status a listed node must have (its derived `status`), or have had on a day (read

@@ -94,6 +94,44 @@ conformance! {
         assert_eq!(keys, ["meeting-initiator-iran", "meeting-initiator-musk"]);
     }
 
+    async fn contested_pages_forward_and_backward_in_the_order_of_the_whole_list(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let whole = app.data("{ contested(first: 100) { totalCount edges { node { claim { key } } } } }").await;
+        let order = strings(&whole["contested"]["edges"], "/node/claim/key");
+        assert!(order.len() >= 3, "{order:?}");
+        // Two at a time, forward, from the cursors: the same order, nothing twice.
+        let forward = "query($after: String) { contested(first: 2, after: $after) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { claim { key } } } } }";
+        let mut paged = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = app.data_with(forward, json!({ "after": after })).await["contested"].clone();
+            assert_eq!(page["totalCount"], whole["contested"]["totalCount"]);
+            paged.extend(strings(&page["edges"], "/node/claim/key"));
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(paged, order);
+        // And backward from the end.
+        let backward = "query($before: String) { contested(last: 2, before: $before) {
+            pageInfo { hasPreviousPage startCursor } edges { node { claim { key } } } } }";
+        let mut paged = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let page = app.data_with(backward, json!({ "before": before })).await["contested"].clone();
+            let mut keys = strings(&page["edges"], "/node/claim/key");
+            keys.extend(paged);
+            paged = keys;
+            if page["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            before = page["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(paged, order);
+    }
+
     async fn the_attribution_chain_of_the_residence_claim_reaches_its_sources(backend: Backend) {
         let app = TestApp::seeded(backend).await;
         let claim = app.id_of("The meeting took place at the ambassador's residence in New York", "Claim").await;

@@ -219,5 +219,18 @@ conformance! {
         for expected in derived.iter().filter(|r| r.id.label() == Label::Claim) {
             assert_eq!(stored[&expected.id].props.get("status_timeline"), expected.props.get("status_timeline"));
         }
+
+        // A store written before claims carried their support rank gets it, at the current rule.
+        let unranked: Vec<NodeRecord> = claims
+            .iter()
+            .map(|id| NodeRecord { id: id.clone(), props: [("support_rank".to_string(), Value::Null)].into_iter().collect() })
+            .collect();
+        app.app.graph.store().apply(&WriteBatch { updates: unranked, ..WriteBatch::default() }).await.unwrap();
+        assert_eq!(importer.rebuild_stale_statuses().await.unwrap(), claims.len());
+        let stored = app.app.graph.records(&claims).await.unwrap();
+        for expected in derived.iter().filter(|r| r.id.label() == Label::Claim) {
+            assert_eq!(stored[&expected.id].props.get("support_rank"), expected.props.get("support_rank"));
+        }
+        assert_eq!(importer.rebuild_stale_statuses().await.unwrap(), 0);
     }
 }

@@ -209,6 +209,7 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
     let column = match query.order {
         ListOrder::Name => "n.sort_key",
         ListOrder::Date => "coalesce(n.sort_date, '~')",
+        ListOrder::Support => "coalesce(n.support_rank, '~')",
     };
     let filter = |conditions: &[String]| {
         if conditions.is_empty() {

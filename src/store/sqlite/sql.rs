@@ -201,6 +201,7 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
     let column = match query.order {
         ListOrder::Name => "sort_key",
         ListOrder::Date => "coalesce(json_extract(props, '$.sort_date'), '~')",
+        ListOrder::Support => "coalesce(json_extract(props, '$.support_rank'), '~')",
     };
     let mut window = String::new();
     for (bound, op) in [(&query.after, ">"), (&query.before, "<")] {
