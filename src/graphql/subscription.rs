@@ -25,7 +25,8 @@ fn status_named(name: &str) -> Option<ClaimStatus> {
     crate::domain::status::ClaimStatus::parse(name).map(ClaimStatus::from)
 }
 
-/// A claim's status, changed by an import that committed.
+/// A claim's status, changed by an import (or an entity merge, or its undoing) that
+/// committed.
 #[async_graphql::Object]
 impl ClaimStatusChange {
     /// The claim, as it is now.
@@ -46,7 +47,8 @@ impl ClaimStatusChange {
     }
 
     /// The import's report that speaks of the claim (for a claim changed only indirectly,
-    /// through a conflict or a principal, the import's first report).
+    /// through a conflict or a principal, the import's first report); null when a merge
+    /// changed it.
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Report>> {
         let Some(id) = &self.0.report else {
             return Ok(None);

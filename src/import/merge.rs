@@ -439,13 +439,23 @@ impl Importer {
         Ok(rederived)
     }
 
+    /// Applies the batch if no import committed since `version`, then tells subscribers of
+    /// the statuses it changed.
     async fn commit(&self, mut batch: WriteBatch, version: u64) -> Result<(), ImportFailure> {
+        let store = self.graph.store();
+        let changes = if self.status_changed.receiver_count() > 0 {
+            super::changes::status_changes(store.as_ref(), &batch).await?
+        } else {
+            Vec::new()
+        };
         batch.expect_version = Some(version);
-        self.graph
-            .store()
+        store
             .apply(&batch)
             .await
             .map_err(|e| ImportFailure::Domain(e.into()))?;
+        for change in changes {
+            let _ = self.status_changed.send(change);
+        }
         Ok(())
     }
 }

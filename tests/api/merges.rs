@@ -126,10 +126,24 @@ conformance! {
         assert!(claim(&before, "musk-born")["conflictsWith"].as_array().unwrap().is_empty());
         assert_eq!(claim(&before, "musk-born")["status"], "REPORTED");
 
+        let mut changes = app.app.importer.subscribe_status_changes();
         let merged = app
             .data_with(MERGE, json!({ "keep": musk, "merge": e_musk, "reason": "the same man" }))
             .await["mergeEntities"]
             .clone();
+        // Subscribers are told of the statuses the merge changed, once it committed.
+        let mut told = Vec::new();
+        while let Ok(change) = changes.try_recv() {
+            told.push((change.claim.key().to_string(), change.old, change.new, change.report));
+        }
+        told.sort();
+        assert_eq!(
+            told,
+            [
+                ("e-musk-born".to_string(), Some("REPORTED".to_string()), "DISPUTED".to_string(), None),
+                ("musk-born".to_string(), Some("REPORTED".to_string()), "DISPUTED".to_string(), None),
+            ]
+        );
         assert_eq!(merged["kept"], json!({ "key": "musk", "name": "Elon Musk" }));
         assert_eq!(merged["mergedKey"], "e-musk");
         assert_eq!(merged["mergedName"], "ELON MUSK.");
