@@ -278,7 +278,10 @@ impl Importer {
         record.props.insert(MERGED_AT.into(), now.into());
         record.props.insert(
             MERGE_REASON.into(),
-            reason.map_or(Value::Null, |r| r.trim().into()),
+            reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map_or(Value::Null, Value::from),
         );
         record
             .props

@@ -228,8 +228,9 @@ conformance! {
         assert_eq!(app.totals().await, totals);
         assert_eq!(person(&app, "e-musk").await["key"], "e-musk", "nothing was merged");
 
-        let first = app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
+        let first = app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk, "reason": "  " })).await;
         assert_eq!(first["mergeEntities"]["movedLinks"], 2);
+        assert!(first["mergeEntities"]["reason"].is_null(), "a blank reason is none: {first}");
         // A retry is answered with the merge as recorded, and writes nothing more.
         let again = app.data_with(MERGE, json!({ "keep": musk, "merge": e_musk })).await;
         assert_eq!(again["mergeEntities"]["movedLinks"], 2);
