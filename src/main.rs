@@ -9,10 +9,9 @@ use tracing_subscriber::EnvFilter;
 
 use kg::app::{open_store, App, Seed};
 use kg::config::{LogFormat, ServeConfig, StoreConfig};
-use kg::import::file::{
-    self, BarProgress, FileImportOptions, ImportTarget, LineProgress, LocalTarget, Progress,
-};
+use kg::import::file::{self, BarProgress, FileImportOptions, LineProgress, Progress};
 use kg::import::remote::RemoteTarget;
+use kg::import::target::{ImportTarget, LocalTarget};
 
 /// A GraphQL knowledge-graph server for people, organisations and events as the news
 /// reports them, and for who said what about them.

@@ -11,6 +11,7 @@ mod partial;
 mod plan;
 pub mod remote;
 mod resolve;
+pub mod target;
 mod validate;
 
 use std::collections::BTreeSet;

@@ -6,8 +6,9 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::file::{BatchOutcome, ImportTarget, Merged, RejectionError};
+use super::file::RejectionError;
 use super::input::MergeKeys;
+use super::target::{BatchOutcome, ImportTarget, Merged};
 use super::{canonical, ReportInput};
 
 const IMPORT: &str = "mutation Import($inputs: [ReportInput!]!, $atomic: Boolean) {
