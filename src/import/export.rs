@@ -9,12 +9,13 @@ use std::io::Write;
 use serde_json::Value;
 
 use super::input::{MergeKeys, MergeLine};
+use super::next_page;
 use crate::model::record::derived::{IMPORT_ORDER, INPUT, MERGED_INTO, MERGE_ORDER, MERGE_REASON};
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId};
-use crate::store::{ListOrder, ListQuery, Position, Store, StoreError};
+use crate::store::{Store, StoreError};
 
-/// Reports read per store call.
+/// Reports fetched per store call, in import order.
 const PAGE: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,28 +32,6 @@ pub enum ExportError {
     NoInput { count: usize, example: String },
 }
 
-/// Every node of a label, a page at a time, each page handed to `each`.
-async fn each_page(
-    store: &dyn Store,
-    label: Label,
-    mut each: impl FnMut(&[NodeRecord]),
-) -> Result<(), StoreError> {
-    let mut after = None;
-    loop {
-        let page = store
-            .list(&ListQuery {
-                after: after.take(),
-                ..ListQuery::of(label, PAGE)
-            })
-            .await?;
-        let Some(last) = page.records.last() else {
-            return Ok(());
-        };
-        after = Some(Position::of(last, ListOrder::Name));
-        each(&page.records);
-    }
-}
-
 /// Writes every report as one NDJSON line, and every entity merge as a `mergeEntities`
 /// line, in the order they were imported and made, and returns how many lines. Memory holds
 /// each report's id and place in the order, never the reports themselves.
@@ -60,26 +39,26 @@ pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<usize, Exp
     let mut order: Vec<(u64, NodeId)> = Vec::new();
     let mut merges: Vec<(u64, String)> = Vec::new();
     let mut missing: Vec<NodeId> = Vec::new();
-    each_page(store, Label::Report, |records| {
+    let mut after = None;
+    while let Some(records) = next_page(store, Label::Report, &mut after).await? {
         for record in records {
             let place = record.props.get(IMPORT_ORDER).and_then(Value::as_u64);
             match (place, record.props.contains_key(INPUT)) {
-                (Some(place), true) => order.push((place, record.id.clone())),
-                _ => missing.push(record.id.clone()),
+                (Some(place), true) => order.push((place, record.id)),
+                _ => missing.push(record.id),
             }
         }
-    })
-    .await?;
+    }
     for label in [
         Label::Person,
         Label::Organization,
         Label::Place,
         Label::Event,
     ] {
-        each_page(store, label, |records| {
+        let mut after = None;
+        while let Some(records) = next_page(store, label, &mut after).await? {
             merges.extend(records.iter().filter_map(merge_line));
-        })
-        .await?;
+        }
     }
     if let Some(example) = missing.first() {
         return Err(ExportError::NoInput {

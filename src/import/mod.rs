@@ -16,7 +16,6 @@ mod validate;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
 use tokio::sync::{broadcast, Mutex};
 
@@ -240,7 +239,7 @@ impl Importer {
             return Ok(0);
         }
         let mut after = None;
-        while let Some(records) = next_page(store, Label::Claim, &mut after).await? {
+        while let Some(records) = next_page(store.as_ref(), Label::Claim, &mut after).await? {
             let ids: Vec<NodeId> = records.into_iter().map(|r| r.id).collect();
             // Like an import, a page is derived at one import version and written only if
             // no other process imported meanwhile; otherwise it is derived again.
@@ -264,7 +263,7 @@ impl Importer {
         }
         // Reports stored before they carried their sort date get it now.
         let mut after = None;
-        while let Some(records) = next_page(store, Label::Report, &mut after).await? {
+        while let Some(records) = next_page(store.as_ref(), Label::Report, &mut after).await? {
             let mut updates = Vec::new();
             for record in &records {
                 let report = Report::from_record(record)?;
@@ -288,7 +287,7 @@ impl Importer {
 
 /// The next page of a label's nodes after `after`, which moves on; `None` past the end.
 async fn next_page(
-    store: &Arc<dyn Store>,
+    store: &dyn Store,
     label: Label,
     after: &mut Option<Position>,
 ) -> Result<Option<Vec<NodeRecord>>, StoreError> {
