@@ -136,7 +136,8 @@ impl Mutation {
             .merge_entities(&keep, &merge, reason.as_deref())
             .await
             .map_err(|failure| refused(ctx, failure))?;
-        merge_read_back(ctx, &outcome.merged, Some(outcome.rederived)).await
+        let record = stored(ctx, &outcome.merged).await?;
+        recorded_merge(ctx, record, &outcome.merged, outcome.rederived).await
     }
 
     /// Undoes the merge of `merged`: its links move back from the entity it was merged
@@ -151,37 +152,37 @@ impl Mutation {
     ) -> async_graphql::Result<EntityMerge> {
         let importer = ctx.data_unchecked::<Arc<Importer>>();
         let merged = decode(&merged)?;
-        let graph = ctx.data_unchecked::<Graph>();
-        let before = graph
-            .records(std::slice::from_ref(&merged))
-            .await
-            .map_err(api_error)?
-            .remove(&merged);
+        // The record is read first: undoing the merge clears it.
+        let before = stored(ctx, &merged).await?;
         let outcome = importer
             .unmerge_entity(&merged)
             .await
             .map_err(|failure| refused(ctx, failure))?;
-        let recorded = match before {
-            Some(record) => EntityMerge::load(ctx, record, Some(outcome.rederived)).await?,
-            None => None,
-        };
-        recorded.ok_or_else(|| api_error(ApiError::Internal(format!("{merged} vanished"))))
+        recorded_merge(ctx, before, &merged, outcome.rederived).await
     }
 }
 
-async fn merge_read_back(
+async fn stored(
     ctx: &Context<'_>,
-    merged: &crate::model::NodeId,
-    rederived: Option<usize>,
-) -> async_graphql::Result<EntityMerge> {
+    id: &crate::model::NodeId,
+) -> async_graphql::Result<Option<crate::model::record::NodeRecord>> {
     let graph = ctx.data_unchecked::<Graph>();
-    let record = graph
-        .records(std::slice::from_ref(merged))
+    Ok(graph
+        .records(std::slice::from_ref(id))
         .await
         .map_err(api_error)?
-        .remove(merged);
+        .remove(id))
+}
+
+/// The merge recorded on `record` (the merged entity), as a mutation answers it.
+async fn recorded_merge(
+    ctx: &Context<'_>,
+    record: Option<crate::model::record::NodeRecord>,
+    merged: &crate::model::NodeId,
+    rederived: usize,
+) -> async_graphql::Result<EntityMerge> {
     let recorded = match record {
-        Some(record) => EntityMerge::load(ctx, record, rederived).await?,
+        Some(record) => EntityMerge::load(ctx, record, Some(rederived)).await?,
         None => None,
     };
     recorded.ok_or_else(|| api_error(ApiError::Internal(format!("{merged} vanished"))))

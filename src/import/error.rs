@@ -85,3 +85,14 @@ pub enum ImportFailure {
     #[error(transparent)]
     Domain(#[from] DomainError),
 }
+
+impl ImportFailure {
+    /// Whether another import committed between this one's reads and its write, so that
+    /// deriving it again may succeed.
+    pub fn is_stale(&self) -> bool {
+        matches!(
+            self,
+            ImportFailure::Domain(DomainError::Store(crate::store::StoreError::Stale))
+        )
+    }
+}

@@ -4,13 +4,12 @@
 //! undone), and conflicts and statuses are derived again, all in one transaction.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::error::{ImportFailure, InputError, InputErrorCode, PathSegment};
-use super::{plan, Importer, MAX_ATTEMPTS};
+use super::{plan, until_current, Importer};
 use crate::domain::{materialise, DomainError, Graph};
 use crate::model::record::derived::{
     MERGED_AT, MERGED_INTO, MERGE_MOVED, MERGE_ORDER, MERGE_PROPS, MERGE_REASON, MERGE_SHARED,
@@ -18,7 +17,7 @@ use crate::model::record::derived::{
 use crate::model::record::{EdgeRecord, NodeRecord, StoredNode};
 use crate::model::{Claim, ClaimValue, Label, NodeId, RelType};
 use crate::store::overlay::Overlay;
-use crate::store::{Direction, ListQuery, StoreError, WriteBatch};
+use crate::store::{Direction, ListQuery, WriteBatch};
 
 /// The edges that end at an entity; the evidence edges are the ones that leave one.
 const INTO_ENTITIES: [RelType; 5] = [
@@ -118,7 +117,11 @@ impl Importer {
         reason: Option<&str>,
     ) -> Result<MergeOutcome, ImportFailure> {
         let _writing = self.writing.lock().await;
-        until_current(|| self.merge_once(keep, merge, reason)).await
+        until_current(
+            || self.merge_once(keep, merge, reason),
+            ImportFailure::is_stale,
+        )
+        .await
     }
 
     /// [`Importer::merge_entities`] by the keys the entities were imported with (a merge
@@ -152,7 +155,7 @@ impl Importer {
     /// stay with it.
     pub async fn unmerge_entity(&self, merged: &NodeId) -> Result<MergeOutcome, ImportFailure> {
         let _writing = self.writing.lock().await;
-        until_current(|| self.unmerge_once(merged)).await
+        until_current(|| self.unmerge_once(merged), ImportFailure::is_stale).await
     }
 
     async fn merge_once(
@@ -460,26 +463,5 @@ impl Importer {
             let _ = self.status_changed.send(change);
         }
         Ok(())
-    }
-}
-
-/// Runs a write again while other processes' imports keep committing between its reads
-/// and its write.
-async fn until_current<T, F, Fut>(mut attempt: F) -> Result<T, ImportFailure>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ImportFailure>>,
-{
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match attempt().await {
-            Err(ImportFailure::Domain(DomainError::Store(StoreError::Stale)))
-                if tries < MAX_ATTEMPTS =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
-            }
-            other => return other,
-        }
     }
 }

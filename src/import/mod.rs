@@ -99,21 +99,11 @@ impl Importer {
             validate::check_shape(&mut checker, &path_of(index), input);
         }
         let _writing = self.writing.lock().await;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.attempt(inputs, &path_of, checker.clone()).await {
-                Err(ImportFailure::Domain(DomainError::Store(StoreError::Stale)))
-                    if attempt < MAX_ATTEMPTS =>
-                {
-                    // Another kg process imported since this one read: read again. The
-                    // pause grows and differs per process, so that writers fall out of step.
-                    let pause = 5 * u64::from(attempt) + u64::from(std::process::id() % 7);
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-                }
-                other => return other,
-            }
-        }
+        until_current(
+            || self.attempt(inputs, &path_of, checker.clone()),
+            ImportFailure::is_stale,
+        )
+        .await
     }
 
     /// One try at an import: reads, derives the batch at the store's current import version,
@@ -209,6 +199,29 @@ impl Importer {
 /// committing between its reads and its write.
 const MAX_ATTEMPTS: u32 = 20;
 
+/// Runs a write (an import, a merge, a page of a rebuild) again while it fails because
+/// another kg process's import committed between its reads and its write. The pause grows
+/// and differs per process, so that writers fall out of step.
+async fn until_current<T, E, Fut>(
+    mut attempt: impl FnMut() -> Fut,
+    stale: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(error) if stale(&error) && tries < MAX_ATTEMPTS => {
+                let pause = 5 * u64::from(tries) + u64::from(std::process::id() % 7);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// How many claims one rebuild batch re-derives.
 const REBUILD_PAGE: usize = 500;
 
@@ -243,23 +256,17 @@ impl Importer {
             let ids: Vec<NodeId> = records.into_iter().map(|r| r.id).collect();
             // Like an import, a page is derived at one import version and written only if
             // no other process imported meanwhile; otherwise it is derived again.
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
+            let page = || async {
                 let version = store.import_version().await?;
                 let batch = WriteBatch {
                     updates: materialise::timelines(&self.graph, &ids).await?,
                     expect_version: Some(version),
                     ..WriteBatch::default()
                 };
-                match store.apply(&batch).await {
-                    Err(StoreError::Stale) if attempt < MAX_ATTEMPTS => continue,
-                    applied => {
-                        applied?;
-                        break;
-                    }
-                }
-            }
+                store.apply(&batch).await?;
+                Ok(())
+            };
+            until_current(page, |e| matches!(e, DomainError::Store(StoreError::Stale))).await?;
         }
         // Reports stored before they carried their sort date get it now.
         let mut after = None;
