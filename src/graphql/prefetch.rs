@@ -79,12 +79,10 @@ impl RequestReads {
         }
     }
 
-    fn absorb_records(&self, records: &[NodeRecord]) {
+    fn absorb_records(&self, records: impl IntoIterator<Item = NodeRecord>) {
         if let Ok(mut snapshot) = self.snapshot.write() {
             for record in records {
-                snapshot
-                    .nodes
-                    .insert(record.id.clone(), Arc::new(record.clone()));
+                snapshot.nodes.insert(record.id.clone(), Arc::new(record));
             }
         }
     }
@@ -101,7 +99,7 @@ pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Res
     }
     let graph = ctx.data_unchecked::<Graph>();
     let records = graph.store().nodes(&missing).await.map_err(api_error)?;
-    reads.absorb_records(&records);
+    reads.absorb_records(records);
     Ok(())
 }
 
@@ -132,7 +130,7 @@ pub async fn prefetch(
     selection: Selection,
 ) -> async_graphql::Result<()> {
     let reads = reads(ctx);
-    reads.absorb_records(known);
+    reads.absorb_records(known.iter().cloned());
     let mut labels: Vec<Label> = roots.iter().map(NodeId::label).collect();
     labels.sort();
     labels.dedup();

@@ -22,42 +22,139 @@ struct Adjacency<'c> {
     hops: HashMap<NodeId, Vec<WalkHop>>,
 }
 
-/// `(near, rel, far)` rows of edges of these types at these ids (JSON arrays).
-fn links(
-    c: &Connection,
-    ids: &str,
-    rels: &[RelType],
-    near_is_source: bool,
-) -> Result<Vec<(NodeId, RelType, NodeId)>, StoreError> {
-    if rels.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rels = serde_json::to_string(&rels.iter().map(|r| r.as_str()).collect::<Vec<_>>())
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
-    let sql = if near_is_source {
-        "SELECT src, rel, dst FROM edges
-         WHERE src IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?2))"
-    } else {
-        "SELECT dst, rel, src FROM edges
-         WHERE dst IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?2))"
+/// The links between the entities of `?1` and their claims, as `(entity, link, claim)`:
+/// party links (`?2`) leave the claim, evidence links (`?3`) enter it.
+const LINKS: &str = "SELECT dst, rel, src FROM edges
+        WHERE dst IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?2))
+        UNION ALL
+        SELECT src, rel, dst FROM edges
+        WHERE src IN (SELECT value FROM json_each(?1)) AND rel IN (SELECT value FROM json_each(?3))";
+
+/// Every hop leaving the entities of `?1`, whatever its far end: one statement, so a level
+/// of a walk costs one pass over the indexes and no row is built only to be dropped.
+/// `CROSS JOIN` keeps `near` the outer loop: left to itself, SQLite scans every evidence
+/// edge and probes `near`, a full scan of the store for a walk of one entity.
+fn hops_leaving_sql() -> String {
+    format!(
+        "WITH near(entity, link, claim) AS MATERIALIZED ({LINKS})
+         SELECT near.entity, near.link, near.claim, far.rel, far.dst FROM near
+         CROSS JOIN edges far ON far.src = near.claim AND far.rel IN (SELECT value FROM json_each(?2))
+         WHERE far.dst <> near.entity
+         UNION ALL
+         SELECT near.entity, near.link, near.claim, far.rel, far.src FROM near
+         CROSS JOIN edges far ON far.dst = near.claim AND far.rel IN (SELECT value FROM json_each(?3))
+         WHERE far.src <> near.entity"
+    )
+}
+
+/// The relationship types of the filter as the two JSON arrays the statements take:
+/// party links, then evidence links.
+fn rel_lists(filter: &WalkFilter) -> Result<(String, String), StoreError> {
+    let list = |evidence: bool| {
+        let rels: Vec<&str> = filter
+            .rels()
+            .into_iter()
+            .filter(|r| r.evidence_stance().is_some() == evidence)
+            .map(RelType::as_str)
+            .collect();
+        serde_json::to_string(&rels).map_err(|e| StoreError::Internal(e.to_string()))
     };
-    let mut statement = c.prepare_cached(sql).map_err(internal)?;
-    let rows = statement
-        .query_map([ids, rels.as_str()], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })
+    Ok((list(false)?, list(true)?))
+}
+
+fn rel(text: &str) -> Result<RelType, StoreError> {
+    RelType::parse(text).ok_or_else(|| StoreError::Internal(format!("unknown relationship {text}")))
+}
+
+/// Every hop leaving these entities that the filter admits.
+fn hops_leaving(
+    c: &Connection,
+    filter: &WalkFilter,
+    entities: &[NodeId],
+) -> Result<Vec<WalkHop>, StoreError> {
+    let (party, evidence) = rel_lists(filter)?;
+    let mut statement = c.prepare_cached(&hops_leaving_sql()).map_err(internal)?;
+    let mut rows = statement
+        .query([id_list(entities), party, evidence])
         .map_err(internal)?;
-    rows.map(|row| {
-        let (near, rel, far) = row.map_err(internal)?;
-        let rel = RelType::parse(&rel)
-            .ok_or_else(|| StoreError::Internal(format!("unknown relationship {rel}")))?;
-        Ok((sql::parse_id(near)?, rel, sql::parse_id(far)?))
-    })
-    .collect()
+    let mut hops = Vec::new();
+    while let Some(row) = rows.next().map_err(internal)? {
+        let text = |i: usize| row.get_ref(i).and_then(|v| Ok(v.as_str()?)).map_err(internal);
+        let (from_link, to_link) = (rel(text(1)?)?, rel(text(3)?)?);
+        if filter.joins(from_link, to_link) {
+            hops.push(WalkHop {
+                from: sql::parse_id(text(0)?.to_string())?,
+                from_link,
+                claim: sql::parse_id(text(2)?.to_string())?,
+                to_link,
+                to: sql::parse_id(text(4)?.to_string())?,
+            });
+        }
+    }
+    admitted(c, filter, hops)
+}
+
+/// The hops between two of these entities that the filter admits, found from their own
+/// links alone: grouped by claim, so the claims' other ends are never read. (Seeking each
+/// claim's other end costs a random B-tree descent, about 2 µs; the outermost level of a
+/// neighbourhood has thousands of claims, and few of them link two kept entities.)
+fn hops_among(
+    c: &Connection,
+    filter: &WalkFilter,
+    entities: &[NodeId],
+) -> Result<Vec<WalkHop>, StoreError> {
+    let (party, evidence) = rel_lists(filter)?;
+    let mut statement = c.prepare_cached(LINKS).map_err(internal)?;
+    let mut rows = statement
+        .query([id_list(entities), party, evidence])
+        .map_err(internal)?;
+    let mut ends: HashMap<String, Vec<(String, RelType)>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(internal)? {
+        let text = |i: usize| row.get_ref(i).and_then(|v| Ok(v.as_str()?)).map_err(internal);
+        let end = (text(0)?.to_string(), rel(text(1)?)?);
+        ends.entry(text(2)?.to_string()).or_default().push(end);
+    }
+    let mut hops = Vec::new();
+    for (claim, ends) in ends.into_iter().filter(|(_, ends)| ends.len() > 1) {
+        for (i, (from, from_link)) in ends.iter().enumerate() {
+            for (to, to_link) in &ends[i + 1..] {
+                if from != to && filter.joins(*from_link, *to_link) {
+                    hops.push(WalkHop {
+                        from: sql::parse_id(from.clone())?,
+                        from_link: *from_link,
+                        claim: sql::parse_id(claim.clone())?,
+                        to_link: *to_link,
+                        to: sql::parse_id(to.clone())?,
+                    });
+                }
+            }
+        }
+    }
+    admitted(c, filter, hops)
+}
+
+/// The hops resting on claims the filter admits.
+fn admitted(
+    c: &Connection,
+    filter: &WalkFilter,
+    mut hops: Vec<WalkHop>,
+) -> Result<Vec<WalkHop>, StoreError> {
+    if filter.admits_all() {
+        return Ok(hops);
+    }
+    let claims: Vec<NodeId> = hops
+        .iter()
+        .map(|h| h.claim.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let admitted: HashSet<NodeId> = filter_facts(c, &claims)?
+        .into_iter()
+        .filter(|record| filter.admits(record))
+        .map(|record| record.id)
+        .collect();
+    hops.retain(|h| admitted.contains(&h.claim));
+    Ok(hops)
 }
 
 /// What a walk filter reads of claims: their attribute and statuses, not the whole record.
@@ -96,32 +193,6 @@ impl<'c> Adjacency<'c> {
         }
     }
 
-    /// Every link between these nodes and claims: entities to the claims they are linked
-    /// to, or claims to their linked entities. Subject and value edges leave the claim;
-    /// evidence edges enter it.
-    fn claim_links(
-        &self,
-        ids: &[NodeId],
-        from_claims: bool,
-    ) -> Result<Vec<(NodeId, RelType, NodeId)>, StoreError> {
-        let ids = id_list(ids);
-        let party: Vec<RelType> = self
-            .filter
-            .rels()
-            .into_iter()
-            .filter(|r| r.evidence_stance().is_none())
-            .collect();
-        let evidence: Vec<RelType> = self
-            .filter
-            .rels()
-            .into_iter()
-            .filter(|r| r.evidence_stance().is_some())
-            .collect();
-        let mut found = links(self.c, &ids, &party, from_claims)?;
-        found.extend(links(self.c, &ids, &evidence, !from_claims)?);
-        Ok(found)
-    }
-
     /// Reads the hops leaving the entities not read yet.
     fn read(&mut self, entities: &[NodeId]) -> Result<(), StoreError> {
         let missing: Vec<NodeId> = entities
@@ -134,46 +205,11 @@ impl<'c> Adjacency<'c> {
         if missing.is_empty() {
             return Ok(());
         }
-        let near = self.claim_links(&missing, false)?;
-        let claims: Vec<NodeId> = near
-            .iter()
-            .map(|(_, _, claim)| claim.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let admitted: HashSet<NodeId> = if self.filter.admits_all() {
-            claims.into_iter().collect()
-        } else {
-            filter_facts(self.c, &claims)?
-                .into_iter()
-                .filter(|record| self.filter.admits(record))
-                .map(|record| record.id)
-                .collect()
-        };
-        let admitted_list: Vec<NodeId> = admitted.iter().cloned().collect();
-        let mut ends: HashMap<NodeId, Vec<(RelType, NodeId)>> = HashMap::new();
-        for (claim, rel, entity) in self.claim_links(&admitted_list, true)? {
-            ends.entry(claim).or_default().push((rel, entity));
-        }
         for entity in &missing {
             self.hops.insert(entity.clone(), Vec::new());
         }
-        for (entity, from_link, claim) in near {
-            if !admitted.contains(&claim) {
-                continue;
-            }
-            for (to_link, to) in ends.get(&claim).into_iter().flatten() {
-                if *to != entity && self.filter.joins(from_link, *to_link) {
-                    let hop = WalkHop {
-                        from: entity.clone(),
-                        from_link,
-                        claim: claim.clone(),
-                        to_link: *to_link,
-                        to: to.clone(),
-                    };
-                    self.hops.entry(entity.clone()).or_default().push(hop);
-                }
-            }
+        for hop in hops_leaving(self.c, self.filter, &missing)? {
+            self.hops.entry(hop.from.clone()).or_default().push(hop);
         }
         for entity in &missing {
             let Some(hops) = self.hops.get_mut(entity) else {
@@ -416,28 +452,60 @@ pub(super) fn neighbourhood(
             break;
         }
     }
-    // The edges among what is kept: the hops of the kept entities not read yet, to kept
-    // entities (the outermost ones' included).
+    // The edges among what is kept: the hops between kept entities not read yet (the
+    // outermost ones'), found from their own links alone.
     let mut kept: Vec<(usize, NodeId)> = distance.into_iter().map(|(id, d)| (d, id)).collect();
     kept.sort();
     kept.truncate(query.max_nodes);
-    let kept: HashSet<NodeId> = kept.into_iter().map(|(_, id)| id).collect();
     let unread: Vec<NodeId> = kept
-        .iter()
-        .filter(|id| !adjacency.hops.contains_key(*id))
-        .cloned()
+        .into_iter()
+        .map(|(_, id)| id)
+        .filter(|id| !adjacency.hops.contains_key(id))
         .collect();
-    adjacency.read(&unread)?;
-    let closing: Vec<WalkHop> = unread
-        .iter()
-        .flat_map(|entity| adjacency.hops(entity))
-        .filter(|hop| kept.contains(&hop.to))
-        .cloned()
-        .collect();
+    let closing = if unread.is_empty() {
+        Vec::new()
+    } else {
+        hops_among(c, &query.filter, &unread)?
+    };
     levels.push(closing);
     Ok(Neighbourhood::from_levels(
         &query.centre,
         levels,
         query.max_nodes,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of a statement on an empty store, one line per step.
+    fn plan(sql: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let c = Connection::open(dir.path().join("plan.sqlite")).expect("a store file");
+        sql::prepare_writer(&c).expect("the tables");
+        let mut statement = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("the statement parses");
+        let rows = statement
+            .query_map(["[\"Person:a\"]", "[\"SUBJECT\"]", "[\"ASSERTED\"]"], |row| {
+                row.get::<_, String>(3)
+            })
+            .expect("a plan");
+        rows.map(|row| row.expect("a plan line")).collect()
+    }
+
+    #[test]
+    fn walk_statements_seek_the_edges_and_never_scan_them() {
+        for sql in [hops_leaving_sql(), LINKS.to_string()] {
+            let plan = plan(&sql);
+            let scans: Vec<&String> = plan
+                .iter()
+                .filter(|line| line.starts_with("SCAN") && !line.contains("json_each"))
+                .filter(|line| line.as_str() != "SCAN near")
+                .collect();
+            assert!(scans.is_empty(), "{scans:?} in {plan:#?}");
+            assert!(plan.iter().any(|line| line.starts_with("SEARCH")), "{plan:#?}");
+        }
+    }
 }
