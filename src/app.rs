@@ -6,7 +6,7 @@ use std::sync::Arc;
 use include_dir::{include_dir, Dir};
 
 use crate::domain::Graph;
-use crate::graphql::{self, KgSchema, QueryLimits, Services, WalkLimits};
+use crate::graphql::{self, KgExecutor, QueryLimits, Services, WalkLimits};
 use crate::http::{Backend, Readiness};
 use crate::import::{self, Importer, PathSegment, ReportInput};
 use crate::metrics::Metrics;
@@ -57,7 +57,7 @@ impl Seed {
 pub struct App {
     pub graph: Graph,
     pub importer: Arc<Importer>,
-    pub schema: KgSchema,
+    pub schema: KgExecutor,
     pub metrics: Arc<Metrics>,
 }
 

@@ -15,14 +15,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Name, Request, ServerResult, Value, Variables};
+use async_graphql::{Name, Request, ServerError, Value, Variables};
 
 use super::connection::DEFAULT_PAGE_SIZE;
 use super::errors::{ApiError, Bound};
@@ -370,31 +367,12 @@ impl CostLimits {
     }
 }
 
-impl ExtensionFactory for CostLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostLimitsExtension {
-            shapes: Arc::clone(&self.shapes),
-            limits: self.limits,
-        })
-    }
-}
-
-struct CostLimitsExtension {
-    shapes: Arc<Shapes>,
-    limits: QueryLimits,
-}
-
-#[async_trait::async_trait]
-impl Extension for CostLimitsExtension {
-    /// Before anything else: async-graphql's own checks after parsing (nesting, directives)
-    /// walk a fragment once per spread, so a document must be measured before they see it.
-    /// The document parsed here is kept on the request and not parsed again.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl CostLimits {
+    /// Refuses a document over the bounds before async-graphql sees it: its own checks
+    /// after parsing (nesting, directives) walk a fragment once per spread, so a document
+    /// must be measured first. The document parsed here is kept on the request and not
+    /// parsed again.
+    pub fn check(&self, request: &mut Request) -> Result<(), ServerError> {
         let length = request.query.len() as u64;
         if length > self.limits.max_query_bytes {
             return Err(ApiError::QueryTooLarge {
@@ -408,8 +386,7 @@ impl Extension for CostLimitsExtension {
         let document = request.parsed_query()?;
         let tally = measure(&self.shapes, document, &variables, &self.limits)
             .map_err(ApiError::into_server_error)?;
-        check(&tally, &self.limits).map_err(ApiError::into_server_error)?;
-        next.run(ctx, request).await
+        check(&tally, &self.limits).map_err(ApiError::into_server_error)
     }
 }
 

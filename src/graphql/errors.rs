@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
 use async_graphql::{ErrorExtensions, Response, ServerError, Value};
 
 use crate::auth::Access;
@@ -281,50 +280,35 @@ fn input_path(path: &[PathSegment]) -> Vec<Value> {
 /// fails to parse as a scalar, or a null where a value is needed, gets `BAD_USER_INPUT`; other errors outside any field
 /// (parsing, validation) get `GRAPHQL_VALIDATION_FAILED`; anything else is a fault, logged
 /// and shown as `INTERNAL` with a generic message.
-pub struct CodeDefaults;
-
-impl ExtensionFactory for CodeDefaults {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CodeDefaultsExtension)
-    }
-}
-
-struct CodeDefaultsExtension;
-
-#[async_trait::async_trait]
-impl Extension for CodeDefaultsExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if has_code {
-                continue;
-            }
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if let Some(path) = invalid_argument_path(&error.message) {
-                extensions.set("code", Value::from(INVALID_VALUE));
-                extensions.set("inputPath", Value::List(path));
-            } else if let Some(limit) = nesting_limit(&error.message) {
-                extensions.set("code", Value::from(code::LIMIT_EXCEEDED));
-                extensions.set("bound", Value::from("maxNesting"));
-                extensions.set("limit", Value::from(limit));
-            } else if error.message.starts_with("Failed to parse \"")
-                || error.message.starts_with("Expected input type \"")
-            {
-                extensions.set("code", Value::from(code::BAD_USER_INPUT));
-            } else if error.path.is_empty() {
-                extensions.set("code", Value::from(code::GRAPHQL_VALIDATION_FAILED));
-            } else {
-                let masked = ApiError::Internal(error.message.clone());
-                tracing::error!(cause = %error.message, "resolver error without a code");
-                error.message = masked.message();
-                extensions.set("code", Value::from(masked.code()));
-            }
+pub fn give_default_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
         }
-        response
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if let Some(path) = invalid_argument_path(&error.message) {
+            extensions.set("code", Value::from(INVALID_VALUE));
+            extensions.set("inputPath", Value::List(path));
+        } else if let Some(limit) = nesting_limit(&error.message) {
+            extensions.set("code", Value::from(code::LIMIT_EXCEEDED));
+            extensions.set("bound", Value::from("maxNesting"));
+            extensions.set("limit", Value::from(limit));
+        } else if error.message.starts_with("Failed to parse \"")
+            || error.message.starts_with("Expected input type \"")
+        {
+            extensions.set("code", Value::from(code::BAD_USER_INPUT));
+        } else if error.path.is_empty() {
+            extensions.set("code", Value::from(code::GRAPHQL_VALIDATION_FAILED));
+        } else {
+            let masked = ApiError::Internal(error.message.clone());
+            tracing::error!(cause = %error.message, "resolver error without a code");
+            error.message = masked.message();
+            extensions.set("code", Value::from(masked.code()));
+        }
     }
 }
 

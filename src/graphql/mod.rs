@@ -8,12 +8,12 @@ mod cost;
 mod entity;
 mod entity_interface;
 mod errors;
+mod executor;
 mod explanation;
 mod ids;
 mod import;
 mod loaders;
 mod merges;
-mod metrics;
 mod mutation;
 mod prefetch;
 mod provenance;
@@ -27,7 +27,8 @@ use std::sync::Arc;
 use async_graphql::Schema;
 
 pub use cost::QueryLimits;
-pub use errors::{ApiError, Bound, CodeDefaults};
+pub use errors::{ApiError, Bound};
+pub use executor::KgExecutor;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
@@ -37,8 +38,8 @@ use crate::domain::Graph;
 use crate::import::Importer;
 use crate::metrics::Metrics;
 
-/// The executable schema.
-pub type KgSchema = Schema<Query, Mutation, Subscription>;
+/// The executable schema; requests run through [`KgExecutor`], which wraps it.
+type KgSchema = Schema<Query, Mutation, Subscription>;
 
 /// What resolvers share: the graph, the importer, and the bounds on queries and walks.
 pub struct Services {
@@ -49,22 +50,17 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
 }
 
-/// Builds the schema over these services.
-pub fn schema(services: Services) -> KgSchema {
-    Schema::build(Query::default(), Mutation, Subscription)
+/// Builds the schema over these services, and what runs requests on it.
+pub fn schema(services: Services) -> KgExecutor {
+    let schema = Schema::build(Query::default(), Mutation, Subscription)
         .register_output_type::<entity_interface::EntityImplementsNode>()
         .data(services.walk_limits)
         .data(services.graph.clone())
         .data(services.importer)
         .data(Arc::clone(&services.metrics))
-        .extension(metrics::RequestMetrics(services.metrics))
-        .extension(prefetch::PerRequestReads::new(services.graph))
-        .extension(cost::CostLimits::new(
-            cost::Shapes::from_sdl(&sdl()),
-            services.query_limits,
-        ))
-        .extension(CodeDefaults)
-        .finish()
+        .finish();
+    let cost = cost::CostLimits::new(cost::Shapes::from_sdl(&sdl()), services.query_limits);
+    KgExecutor::new(schema, services.graph, cost, services.metrics)
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.

@@ -6,10 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{Context, Request, SelectionField, ServerResult};
+use async_graphql::{Context, SelectionField};
 
 use super::errors::api_error;
 use super::loaders::Loaders;
@@ -47,6 +44,14 @@ pub struct RequestReads {
 }
 
 impl RequestReads {
+    /// A request's own, empty.
+    pub fn new(graph: Graph) -> Self {
+        Self {
+            snapshot: RwLock::new(Snapshot::default()),
+            loaders: Loaders::new(graph),
+        }
+    }
+
     /// The records of these ids the snapshot holds, and the ids it does not.
     pub fn records(&self, ids: &[NodeId]) -> (HashMap<NodeId, Arc<NodeRecord>>, Vec<NodeId>) {
         let mut found = HashMap::new();
@@ -337,40 +342,5 @@ fn plan_object<'a>(
                 _ => {}
             }
         }
-    }
-}
-
-/// Gives every request its own [`RequestReads`].
-pub struct PerRequestReads {
-    graph: Graph,
-}
-
-impl PerRequestReads {
-    pub fn new(graph: Graph) -> Self {
-        Self { graph }
-    }
-}
-
-impl ExtensionFactory for PerRequestReads {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerRequestReadsExtension(self.graph.clone()))
-    }
-}
-
-struct PerRequestReadsExtension(Graph);
-
-#[async_trait::async_trait]
-impl Extension for PerRequestReadsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let reads = RequestReads {
-            snapshot: RwLock::new(Snapshot::default()),
-            loaders: Loaders::new(self.0.clone()),
-        };
-        next.run(ctx, request.data(reads)).await
     }
 }

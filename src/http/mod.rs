@@ -27,7 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenPolicy;
-use crate::graphql::KgSchema;
+use crate::graphql::KgExecutor;
 use crate::metrics::Metrics;
 
 pub use serve::serve;
@@ -80,7 +80,7 @@ pub trait Readiness: Send + Sync {
 /// What the HTTP layer serves: the schema, the store's readiness, the metrics.
 #[derive(Clone)]
 pub struct Backend {
-    pub schema: KgSchema,
+    pub schema: KgExecutor,
     pub readiness: Arc<dyn Readiness>,
     pub metrics: Arc<Metrics>,
 }
@@ -88,7 +88,7 @@ pub struct Backend {
 /// What every handler shares.
 #[derive(Clone)]
 struct AppState {
-    schema: KgSchema,
+    schema: KgExecutor,
     settings: Arc<HttpSettings>,
     readiness: Arc<dyn Readiness>,
     metrics: Arc<Metrics>,

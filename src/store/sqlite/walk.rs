@@ -79,7 +79,11 @@ fn hops_leaving(
         .map_err(internal)?;
     let mut hops = Vec::new();
     while let Some(row) = rows.next().map_err(internal)? {
-        let text = |i: usize| row.get_ref(i).and_then(|v| Ok(v.as_str()?)).map_err(internal);
+        let text = |i: usize| {
+            row.get_ref(i)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(internal)
+        };
         let (from_link, to_link) = (rel(text(1)?)?, rel(text(3)?)?);
         if filter.joins(from_link, to_link) {
             hops.push(WalkHop {
@@ -110,7 +114,11 @@ fn hops_among(
         .map_err(internal)?;
     let mut ends: HashMap<String, Vec<(String, RelType)>> = HashMap::new();
     while let Some(row) = rows.next().map_err(internal)? {
-        let text = |i: usize| row.get_ref(i).and_then(|v| Ok(v.as_str()?)).map_err(internal);
+        let text = |i: usize| {
+            row.get_ref(i)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(internal)
+        };
         let end = (text(0)?.to_string(), rel(text(1)?)?);
         ends.entry(text(2)?.to_string()).or_default().push(end);
     }
@@ -488,9 +496,10 @@ mod tests {
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .expect("the statement parses");
         let rows = statement
-            .query_map(["[\"Person:a\"]", "[\"SUBJECT\"]", "[\"ASSERTED\"]"], |row| {
-                row.get::<_, String>(3)
-            })
+            .query_map(
+                ["[\"Person:a\"]", "[\"SUBJECT\"]", "[\"ASSERTED\"]"],
+                |row| row.get::<_, String>(3),
+            )
             .expect("a plan");
         rows.map(|row| row.expect("a plan line")).collect()
     }
@@ -505,7 +514,10 @@ mod tests {
                 .filter(|line| line.as_str() != "SCAN near")
                 .collect();
             assert!(scans.is_empty(), "{scans:?} in {plan:#?}");
-            assert!(plan.iter().any(|line| line.starts_with("SEARCH")), "{plan:#?}");
+            assert!(
+                plan.iter().any(|line| line.starts_with("SEARCH")),
+                "{plan:#?}"
+            );
         }
     }
 }

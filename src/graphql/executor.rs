@@ -1,0 +1,102 @@
+//! What every request gets around the schema: the cost check before it runs, its own
+//! reads, default error codes, and its metrics.
+//!
+//! These are done here, around `Schema::execute`, and not as async-graphql extensions:
+//! with any extension registered, async-graphql sends every field and every list item
+//! through the extension chain (a registry lookup, and a boxed future per extension), which
+//! costs more than most of our resolvers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
+use async_graphql::{Data, Executor, Request, Response, ServerError};
+
+use super::cost::CostLimits;
+use super::errors::give_default_codes;
+use super::prefetch::RequestReads;
+use super::KgSchema;
+use crate::domain::Graph;
+use crate::metrics::Metrics;
+
+/// The schema with what every request gets around it. Cheap to clone; what HTTP, the
+/// WebSocket transport, tests and benchmarks run requests with.
+#[derive(Clone)]
+pub struct KgExecutor {
+    schema: KgSchema,
+    graph: Graph,
+    cost: Arc<CostLimits>,
+    metrics: Arc<Metrics>,
+}
+
+impl KgExecutor {
+    pub(super) fn new(
+        schema: KgSchema,
+        graph: Graph,
+        cost: CostLimits,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            schema,
+            graph,
+            cost: Arc::new(cost),
+            metrics,
+        }
+    }
+
+    /// Runs one query or mutation.
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        let started = Instant::now();
+        let request: Request = request.into();
+        let operation = request.operation_name.clone();
+        let mut response = match self.prepare(request) {
+            Ok(request) => self.schema.execute(request).await,
+            Err(refusal) => Response::from_errors(vec![refusal]),
+        };
+        give_default_codes(&mut response);
+        let codes: Vec<&str> = response
+            .errors
+            .iter()
+            .filter_map(|e| e.extensions.as_ref()?.get("code"))
+            .filter_map(|code| match code {
+                async_graphql::Value::String(code) => Some(code.as_str()),
+                _ => None,
+            })
+            .collect();
+        self.metrics
+            .request(operation.as_deref(), started.elapsed(), &codes);
+        response
+    }
+
+    /// The request with its own reads, once it fits the bounds; else the error that
+    /// refuses it.
+    fn prepare(&self, mut request: Request) -> Result<Request, ServerError> {
+        self.cost.check(&mut request)?;
+        Ok(request.data(RequestReads::new(self.graph.clone())))
+    }
+}
+
+impl Executor for KgExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        KgExecutor::execute(self, request).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let responses = match self.prepare(request) {
+            Ok(request) => self
+                .schema
+                .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+            Err(refusal) => stream::once(async { Response::from_errors(vec![refusal]) }).boxed(),
+        };
+        responses
+            .map(|mut response| {
+                give_default_codes(&mut response);
+                response
+            })
+            .boxed()
+    }
+}
