@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Row};
 
 use super::sql::{id_list, nodes};
 use super::{internal, sql};
@@ -66,35 +66,52 @@ fn rel(text: &str) -> Result<RelType, StoreError> {
     RelType::parse(text).ok_or_else(|| StoreError::Internal(format!("unknown relationship {text}")))
 }
 
+/// A text column of a row, borrowed rather than copied.
+fn text<'r>(row: &'r Row<'_>, column: usize) -> Result<&'r str, StoreError> {
+    row.get_ref(column)
+        .and_then(|v| Ok(v.as_str()?))
+        .map_err(internal)
+}
+
+/// Runs a walk statement over these entities and the filter's links, row by row.
+fn for_each_row(
+    c: &Connection,
+    sql: &str,
+    filter: &WalkFilter,
+    entities: &[NodeId],
+    mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let (party, evidence) = rel_lists(filter)?;
+    let mut statement = c.prepare_cached(sql).map_err(internal)?;
+    let mut rows = statement
+        .query([id_list(entities), party, evidence])
+        .map_err(internal)?;
+    while let Some(row) = rows.next().map_err(internal)? {
+        each(row)?;
+    }
+    Ok(())
+}
+
 /// Every hop leaving these entities that the filter admits.
 fn hops_leaving(
     c: &Connection,
     filter: &WalkFilter,
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
-    let (party, evidence) = rel_lists(filter)?;
-    let mut statement = c.prepare_cached(&hops_leaving_sql()).map_err(internal)?;
-    let mut rows = statement
-        .query([id_list(entities), party, evidence])
-        .map_err(internal)?;
     let mut hops = Vec::new();
-    while let Some(row) = rows.next().map_err(internal)? {
-        let text = |i: usize| {
-            row.get_ref(i)
-                .and_then(|v| Ok(v.as_str()?))
-                .map_err(internal)
-        };
-        let (from_link, to_link) = (rel(text(1)?)?, rel(text(3)?)?);
+    for_each_row(c, &hops_leaving_sql(), filter, entities, |row| {
+        let (from_link, to_link) = (rel(text(row, 1)?)?, rel(text(row, 3)?)?);
         if filter.joins(from_link, to_link) {
             hops.push(WalkHop {
-                from: sql::parse_id(text(0)?.to_string())?,
+                from: sql::parse_id(text(row, 0)?.to_string())?,
                 from_link,
-                claim: sql::parse_id(text(2)?.to_string())?,
+                claim: sql::parse_id(text(row, 2)?.to_string())?,
                 to_link,
-                to: sql::parse_id(text(4)?.to_string())?,
+                to: sql::parse_id(text(row, 4)?.to_string())?,
             });
         }
-    }
+        Ok(())
+    })?;
     admitted(c, filter, hops)
 }
 
@@ -107,21 +124,12 @@ fn hops_among(
     filter: &WalkFilter,
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
-    let (party, evidence) = rel_lists(filter)?;
-    let mut statement = c.prepare_cached(LINKS).map_err(internal)?;
-    let mut rows = statement
-        .query([id_list(entities), party, evidence])
-        .map_err(internal)?;
     let mut ends: HashMap<String, Vec<(String, RelType)>> = HashMap::new();
-    while let Some(row) = rows.next().map_err(internal)? {
-        let text = |i: usize| {
-            row.get_ref(i)
-                .and_then(|v| Ok(v.as_str()?))
-                .map_err(internal)
-        };
-        let end = (text(0)?.to_string(), rel(text(1)?)?);
-        ends.entry(text(2)?.to_string()).or_default().push(end);
-    }
+    for_each_row(c, LINKS, filter, entities, |row| {
+        let end = (text(row, 0)?.to_string(), rel(text(row, 1)?)?);
+        ends.entry(text(row, 2)?.to_string()).or_default().push(end);
+        Ok(())
+    })?;
     let mut hops = Vec::new();
     for (claim, ends) in ends.into_iter().filter(|(_, ends)| ends.len() > 1) {
         for (i, (from, from_link)) in ends.iter().enumerate() {
