@@ -223,9 +223,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
 
     /// The roots (those that exist) and everything `plan` reaches from them, in one call:
-    /// on Neo4j one query, whatever the number of rows and the depth of the plan. It is for
-    /// showing nodes: a store may leave out a report's stored input
-    /// (`derived::INPUT`), which only export reads, through `nodes`.
+    /// on Neo4j one query, whatever the number of rows and the depth of the plan.
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError>;
 
     /// The `limit` shortest simple paths between two entities, in [`walk::path_order`]: on

@@ -85,7 +85,7 @@ pub(super) fn reached(
     };
     let props: Props = props
         .into_iter()
-        .filter(|(key, value)| !value.is_null() && !INTERNAL_PROPERTIES.contains(&key.as_str()))
+        .filter(|(key, _)| !INTERNAL_PROPERTIES.contains(&key.as_str()))
         .collect();
     Ok((from, NodeRecord { id, props }))
 }

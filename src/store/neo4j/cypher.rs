@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::bolt::INTERNAL_PROPERTIES;
-use crate::model::record::{derived, EdgeRecord, NodeRecord};
+use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{Label, RelType};
 use crate::store::search::words;
 use crate::store::{Direction, ListOrder, ListQuery, Plan, StoreError};
@@ -84,18 +83,14 @@ pub fn expand_params(plan: &Plan) -> Vec<(String, Value)> {
 
 /// A whole read plan as one query that walks each hop once: the roots are collected as
 /// frontier `f0`; each step is a `CALL` subquery that unwinds its parent's frontier, follows
-/// its hop, and collects what it reached as `s{n}` (`{s: from id, id, p: shown properties}`) and
+/// its hop, and collects what it reached as `s{n}` (`{s: from id, id, p: properties}`) and
 /// as its own frontier `f{n}` (distinct nodes) for its children. One row comes back, with a
 /// list per step. (A `UNION ALL` of one branch per step, each walking from the roots, was
 /// twice as slow on the test server: every branch repeats its parents' hops.)
 pub fn expand(plan: &Plan) -> String {
     let steps = plan.flatten();
-    // Each node's shown properties are bound in a `WITH` before they go into a map:
-    // ArcadeDB returns a map projection written inside a map literal in place of the
-    // literal (Neo4j takes either form).
-    let mut text = format!(
-        "UNWIND $roots AS rid\nMATCH (n:KgNode {{id: rid}})\nWITH DISTINCT n, {shown} AS p\nWITH collect(n) AS f0, collect({{s: '', id: n.id, p: p}}) AS s0",
-        shown = shown_properties("n"),
+    let mut text = String::from(
+        "UNWIND $roots AS rid\nMATCH (n:KgNode {id: rid})\nWITH collect(DISTINCT n) AS f0",
     );
     for step in &steps {
         let rel = step.hop.rel.as_str();
@@ -107,31 +102,17 @@ pub fn expand(plan: &Plan) -> String {
             pattern.push_str(&format!(" WHERE b.attribute = $attribute{}", step.number));
         }
         text.push_str(&format!(
-            "\nCALL {{ WITH f{parent} UNWIND f{parent} AS a MATCH {pattern}\n  WITH a, b, {shown} AS p\n  RETURN collect({{s: a.id, id: b.id, p: p}}) AS s{n}, collect(DISTINCT b) AS f{n} }}",
+            "\nCALL {{ WITH f{parent} UNWIND f{parent} AS a MATCH {pattern}\n  RETURN collect({{s: a.id, id: b.id, p: properties(b)}}) AS s{n}, collect(DISTINCT b) AS f{n} }}",
             parent = step.parent,
             n = step.number,
-            shown = shown_properties("b"),
         ));
     }
-    let columns: Vec<String> = std::iter::once("s0".to_string())
-        .chain(steps.iter().map(|step| format!("s{}", step.number)))
-        .collect();
+    let columns: Vec<String> =
+        std::iter::once("[x IN f0 | {s: '', id: x.id, p: properties(x)}] AS s0".to_string())
+            .chain(steps.iter().map(|step| format!("s{}", step.number)))
+            .collect();
     text.push_str(&format!("\nRETURN {}", columns.join(", ")));
     text
-}
-
-/// The properties of node `var` that a read-ahead hands to resolvers: all but the store's
-/// own (search texts and words, sort key) and a report's stored input, which only export
-/// reads. A read-ahead reaches hundreds of nodes, and these are most of their bytes over
-/// Bolt. Cypher's map projection cannot leave a key out, so they come back as nulls (a
-/// property is never null in Neo4j), and `bolt::reached` drops them.
-fn shown_properties(var: &str) -> String {
-    let hidden: Vec<String> = INTERNAL_PROPERTIES
-        .iter()
-        .chain(std::iter::once(&derived::INPUT))
-        .map(|key| format!("{key}: null"))
-        .collect();
-    format!("{var} {{.*, {}}}", hidden.join(", "))
 }
 
 pub fn merge_edges(rel: RelType) -> String {
