@@ -124,23 +124,37 @@ fn hops_among(
     filter: &WalkFilter,
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
-    let mut ends: HashMap<String, Vec<(String, RelType)>> = HashMap::new();
+    // Rows name one of `entities` by its place in the slice, so a row costs one allocation
+    // (its claim's id), and the claims are grouped by sorting rather than hashing.
+    let names: Vec<String> = entities.iter().map(NodeId::to_string).collect();
+    let place: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i))
+        .collect();
+    let mut ends: Vec<(Box<str>, usize, RelType)> = Vec::new();
     for_each_row(c, LINKS, filter, entities, |row| {
-        let end = (text(row, 0)?.to_string(), rel(text(row, 1)?)?);
-        ends.entry(text(row, 2)?.to_string()).or_default().push(end);
+        if let Some(&entity) = place.get(text(row, 0)?) {
+            ends.push((text(row, 2)?.into(), entity, rel(text(row, 1)?)?));
+        }
         Ok(())
     })?;
+    ends.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut hops = Vec::new();
-    for (claim, ends) in ends.into_iter().filter(|(_, ends)| ends.len() > 1) {
-        for (i, (from, from_link)) in ends.iter().enumerate() {
-            for (to, to_link) in &ends[i + 1..] {
+    for ends in ends
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|ends| ends.len() > 1)
+    {
+        let claim = sql::parse_id(ends[0].0.to_string())?;
+        for (i, (_, from, from_link)) in ends.iter().enumerate() {
+            for (_, to, to_link) in &ends[i + 1..] {
                 if from != to && filter.joins(*from_link, *to_link) {
                     hops.push(WalkHop {
-                        from: sql::parse_id(from.clone())?,
+                        from: entities[*from].clone(),
                         from_link: *from_link,
-                        claim: sql::parse_id(claim.clone())?,
+                        claim: claim.clone(),
                         to_link: *to_link,
-                        to: sql::parse_id(to.clone())?,
+                        to: entities[*to].clone(),
                     });
                 }
             }
