@@ -27,3 +27,11 @@ pub enum DomainError {
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
+
+impl DomainError {
+    /// Whether another kg process's import committed between this write's reads and its
+    /// write, so that deriving it again may succeed.
+    pub fn is_stale(&self) -> bool {
+        matches!(self, DomainError::Store(StoreError::Stale))
+    }
+}

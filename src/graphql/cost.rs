@@ -13,7 +13,6 @@
 //!   which the page size bounds.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, TypeKind,
@@ -354,20 +353,15 @@ impl Measure<'_> {
 /// Refuses a document over the query limits before async-graphql checks, validates or
 /// executes it, all of which would expand its fragments.
 pub struct CostLimits {
-    shapes: Arc<Shapes>,
+    shapes: Shapes,
     limits: QueryLimits,
 }
 
 impl CostLimits {
     pub fn new(shapes: Shapes, limits: QueryLimits) -> Self {
-        Self {
-            shapes: Arc::new(shapes),
-            limits,
-        }
+        Self { shapes, limits }
     }
-}
 
-impl CostLimits {
     /// Refuses a document over the bounds before async-graphql sees it: its own checks
     /// after parsing (nesting, directives) walk a fragment once per spread, so a document
     /// must be measured first. The document parsed here is kept on the request and not

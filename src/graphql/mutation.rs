@@ -11,6 +11,8 @@ use super::merges::EntityMerge;
 use crate::domain::Graph;
 use crate::import::{ImportFailure, Importer, PathSegment};
 use crate::metrics::Metrics;
+use crate::model::record::NodeRecord;
+use crate::model::NodeId;
 
 /// The most reports one `importReports` call takes.
 const MAX_IMPORT_BATCH: usize = 1_000;
@@ -162,10 +164,8 @@ impl Mutation {
     }
 }
 
-async fn stored(
-    ctx: &Context<'_>,
-    id: &crate::model::NodeId,
-) -> async_graphql::Result<Option<crate::model::record::NodeRecord>> {
+/// The stored record of a node, if there is one.
+async fn stored(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<NodeRecord>> {
     let graph = ctx.data_unchecked::<Graph>();
     Ok(graph
         .records(std::slice::from_ref(id))
@@ -177,8 +177,8 @@ async fn stored(
 /// The merge recorded on `record` (the merged entity), as a mutation answers it.
 async fn recorded_merge(
     ctx: &Context<'_>,
-    record: Option<crate::model::record::NodeRecord>,
-    merged: &crate::model::NodeId,
+    record: Option<NodeRecord>,
+    merged: &NodeId,
     rederived: usize,
 ) -> async_graphql::Result<EntityMerge> {
     let recorded = match record {

@@ -90,9 +90,6 @@ impl ImportFailure {
     /// Whether another import committed between this one's reads and its write, so that
     /// deriving it again may succeed.
     pub fn is_stale(&self) -> bool {
-        matches!(
-            self,
-            ImportFailure::Domain(DomainError::Store(crate::store::StoreError::Stale))
-        )
+        matches!(self, ImportFailure::Domain(error) if error.is_stale())
     }
 }

@@ -266,7 +266,7 @@ impl Importer {
                 store.apply(&batch).await?;
                 Ok(())
             };
-            until_current(page, |e| matches!(e, DomainError::Store(StoreError::Stale))).await?;
+            until_current(page, DomainError::is_stale).await?;
         }
         // Reports stored before they carried their sort date get it now.
         let mut after = None;

@@ -3,6 +3,7 @@
 //! transaction.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, Row};
 
@@ -34,7 +35,7 @@ const LINKS: &str = "SELECT dst, rel, src FROM edges
 /// of a walk costs one pass over the indexes and no row is built only to be dropped.
 /// `CROSS JOIN` keeps `near` the outer loop: left to itself, SQLite scans every evidence
 /// edge and probes `near`, a full scan of the store for a walk of one entity.
-fn hops_leaving_sql() -> String {
+static HOPS_LEAVING: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH near(entity, link, claim) AS MATERIALIZED ({LINKS})
          SELECT near.entity, near.link, near.claim, far.rel, far.dst FROM near
@@ -45,7 +46,7 @@ fn hops_leaving_sql() -> String {
          CROSS JOIN edges far ON far.dst = near.claim AND far.rel IN (SELECT value FROM json_each(?3))
          WHERE far.src <> near.entity"
     )
-}
+});
 
 /// The relationship types of the filter as the two JSON arrays the statements take:
 /// party links, then evidence links.
@@ -99,7 +100,7 @@ fn hops_leaving(
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
     let mut hops = Vec::new();
-    for_each_row(c, &hops_leaving_sql(), filter, entities, |row| {
+    for_each_row(c, &HOPS_LEAVING, filter, entities, |row| {
         let (from_link, to_link) = (rel(text(row, 1)?)?, rel(text(row, 3)?)?);
         if filter.joins(from_link, to_link) {
             hops.push(WalkHop {
@@ -528,8 +529,8 @@ mod tests {
 
     #[test]
     fn walk_statements_seek_the_edges_and_never_scan_them() {
-        for sql in [hops_leaving_sql(), LINKS.to_string()] {
-            let plan = plan(&sql);
+        for sql in [HOPS_LEAVING.as_str(), LINKS] {
+            let plan = plan(sql);
             let scans: Vec<&String> = plan
                 .iter()
                 .filter(|line| line.starts_with("SCAN") && !line.contains("json_each"))
