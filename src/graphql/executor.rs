@@ -1,5 +1,5 @@
 //! What every request gets around the schema: the cost check before it runs, its own
-//! reads, default error codes, and its metrics.
+//! reads, default error codes, its metrics, and the root fields in the order asked.
 //!
 //! These are done here, around `Schema::execute`, and not as async-graphql extensions:
 //! with any extension registered, async-graphql sends every field and every list item
@@ -15,6 +15,7 @@ use async_graphql::{Data, Executor, Request, Response, ServerError};
 use super::cost::CostLimits;
 use super::errors::give_default_codes;
 use super::prefetch::RequestReads;
+use super::root_order::{reorder, response_keys};
 use super::KgSchema;
 use crate::domain::Graph;
 use crate::metrics::Metrics;
@@ -50,7 +51,15 @@ impl KgExecutor {
         let request: Request = request.into();
         let operation = request.operation_name.clone();
         let mut response = match self.prepare(request) {
-            Ok(request) => self.schema.execute(request).await,
+            Ok(mut request) => {
+                let keys = match request.parsed_query() {
+                    Ok(document) => response_keys(document, operation.as_deref()),
+                    Err(_) => Vec::new(),
+                };
+                let mut response = self.schema.execute(request).await;
+                reorder(&mut response.data, &keys);
+                response
+            }
             Err(refusal) => Response::from_errors(vec![refusal]),
         };
         give_default_codes(&mut response);

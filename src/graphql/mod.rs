@@ -18,6 +18,7 @@ mod mutation;
 mod prefetch;
 mod provenance;
 mod query;
+mod root_order;
 mod scalars;
 mod subscription;
 mod walks;

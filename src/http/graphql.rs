@@ -170,25 +170,29 @@ async fn execute(
     let refused_before_running = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let (status, body) = match serde_json::to_value(&response) {
-        Ok(mut body) => {
-            if refused_before_running && format == Format::GraphqlResponse {
-                if let Value::Object(fields) = &mut body {
-                    fields.remove("data");
-                }
-            }
-            let status = if refused_before_running && format == Format::GraphqlResponse {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
-            (status, body.to_string())
-        }
+    // Serialised straight from the response, whose objects keep the order of the query's
+    // fields (a `serde_json::Value` would sort them by name).
+    let refused = refused_before_running && format == Format::GraphqlResponse;
+    let serialised = if refused {
+        serde_json::to_string(&RefusedBody {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_string(&response)
+    };
+    let body = match serialised {
+        Ok(body) => body,
         Err(error) => {
             let error = ApiError::Internal(error.to_string());
             tracing::error!(?error, "an answer did not serialise");
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, error);
         }
+    };
+    let status = if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
     let limit = state.settings.max_response_bytes;
     if body.len() as u64 > limit {
@@ -204,6 +208,14 @@ async fn execute(
         .headers_mut()
         .insert(header::CONTENT_TYPE, format.content_type());
     answer
+}
+
+/// A request refused before it ran, in the new media type: no `data` member at all.
+#[derive(serde::Serialize)]
+struct RefusedBody<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// Runs a request on a task of its own, so that the request deadline (tower's timeout, which

@@ -157,6 +157,33 @@ async fn the_answer_follows_accept_and_request_errors_are_4xx_in_the_new_media_t
 }
 
 #[tokio::test]
+async fn answers_keep_the_order_of_the_fields_asked() {
+    // The spec has the response's fields in the order the query selected them; sorted maps
+    // would put `alpha` first.
+    let app = spawn_app().await;
+    let body = reqwest::Client::new()
+        .post(url(&app, "/graphql"))
+        .header("content-type", "application/json")
+        .body(
+            json!({ "query": "{ zeta: statusRule { version } events(first: 1) { totalCount edges { cursor } } alpha: statusRule { version } }" })
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = |text: &str| {
+        body.find(text)
+            .unwrap_or_else(|| panic!("{text} in {body}"))
+    };
+    assert!(at("\"zeta\"") < at("\"events\""), "{body}");
+    assert!(at("\"events\"") < at("\"alpha\""), "{body}");
+    assert!(at("\"totalCount\"") < at("\"edges\""), "{body}");
+}
+
+#[tokio::test]
 async fn malformed_bodies_get_a_coded_json_error_without_internals() {
     let app = spawn_app().await;
     let client = reqwest::Client::new();
