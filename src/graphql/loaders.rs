@@ -132,16 +132,29 @@ pub async fn records(
     ctx: &Context<'_>,
     ids: &[NodeId],
 ) -> async_graphql::Result<Vec<Arc<NodeRecord>>> {
-    let (mut found, missing) = reads(ctx).records(ids);
+    let mut found = reads(ctx).records(ids);
+    let missing: Vec<NodeId> = ids
+        .iter()
+        .zip(&found)
+        .filter(|(_, record)| record.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
     if !missing.is_empty() {
-        let loaded = loaders(ctx)
+        let loaded: HashMap<NodeId, Arc<NodeRecord>> = loaders(ctx)
             .nodes
             .load_many(&group(ctx), missing)
             .await
-            .map_err(api_error)?;
-        found.extend(loaded.into_iter().map(|(id, r)| (id, Arc::new(r))));
+            .map_err(api_error)?
+            .into_iter()
+            .map(|(id, record)| (id, Arc::new(record)))
+            .collect();
+        for (slot, id) in found.iter_mut().zip(ids) {
+            if slot.is_none() {
+                *slot = loaded.get(id).cloned();
+            }
+        }
     }
-    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+    Ok(found.into_iter().flatten().collect())
 }
 
 pub async fn record(

@@ -3,10 +3,10 @@
 //! request's [`Snapshot`] and return without awaiting anything. What no plan covers (status
 //! explanations, mutation results, subscriptions) falls back to the per-request loaders.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_graphql::{Context, SelectionField};
+use rustc_hash::FxHashMap;
 
 use super::errors::api_error;
 use super::loaders::Loaders;
@@ -32,8 +32,8 @@ const ENTITIES: [Label; 4] = [
 /// What one request has read ahead: nodes by id, and complete link lists.
 #[derive(Default)]
 pub struct Snapshot {
-    nodes: HashMap<NodeId, Arc<NodeRecord>>,
-    links: HashMap<(NodeId, Hop), Vec<NodeId>>,
+    nodes: FxHashMap<NodeId, Arc<NodeRecord>>,
+    links: FxHashMap<(NodeId, Hop), Vec<NodeId>>,
 }
 
 /// What one request owns: its snapshot and its loaders. Nothing is shared between
@@ -52,23 +52,15 @@ impl RequestReads {
         }
     }
 
-    /// The records of these ids the snapshot holds, and the ids it does not.
-    pub fn records(&self, ids: &[NodeId]) -> (HashMap<NodeId, Arc<NodeRecord>>, Vec<NodeId>) {
-        let mut found = HashMap::new();
-        let mut missing = Vec::new();
-        if let Ok(snapshot) = self.snapshot.read() {
-            for id in ids {
-                match snapshot.nodes.get(id) {
-                    Some(record) => {
-                        found.insert(id.clone(), Arc::clone(record));
-                    }
-                    None => missing.push(id.clone()),
-                }
-            }
-        } else {
-            missing = ids.to_vec();
+    /// The records of these ids the snapshot holds, in order: `None` where it holds none.
+    pub fn records(&self, ids: &[NodeId]) -> Vec<Option<Arc<NodeRecord>>> {
+        match self.snapshot.read() {
+            Ok(snapshot) => ids
+                .iter()
+                .map(|id| snapshot.nodes.get(id).cloned())
+                .collect(),
+            Err(_) => vec![None; ids.len()],
         }
-        (found, missing)
     }
 
     /// The far ends of `id`'s links of this hop, when a plan read them.
@@ -79,8 +71,17 @@ impl RequestReads {
 
     fn absorb(&self, expanded: Expanded) {
         if let Ok(mut snapshot) = self.snapshot.write() {
-            snapshot.nodes.extend(expanded.nodes);
-            snapshot.links.extend(expanded.links);
+            // Most requests read ahead once, into an empty snapshot.
+            if snapshot.nodes.is_empty() {
+                snapshot.nodes = expanded.nodes;
+            } else {
+                snapshot.nodes.extend(expanded.nodes);
+            }
+            if snapshot.links.is_empty() {
+                snapshot.links = expanded.links;
+            } else {
+                snapshot.links.extend(expanded.links);
+            }
         }
     }
 
@@ -98,7 +99,12 @@ impl RequestReads {
 /// neighbourhood), so that what they return resolves without another call per object.
 pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<()> {
     let reads = reads(ctx);
-    let (_, missing) = reads.records(ids);
+    let missing: Vec<NodeId> = ids
+        .iter()
+        .zip(reads.records(ids))
+        .filter(|(_, record)| record.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }

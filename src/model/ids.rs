@@ -2,6 +2,7 @@
 //! entities and claims, derived from the report key for what a report owns).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -175,19 +176,20 @@ impl RelType {
     }
 }
 
-/// A node's identity: its label and its natural key, written `Label:key`.
+/// A node's identity: its label and its natural key, written `Label:key`. Ids are cloned
+/// wherever reads are grouped and linked, so the key is shared, never copied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct NodeId {
     label: Label,
-    key: String,
+    key: Arc<str>,
 }
 
 impl NodeId {
     pub fn new(label: Label, key: &str) -> Self {
         NodeId {
             label,
-            key: key.to_string(),
+            key: Arc::from(key),
         }
     }
 

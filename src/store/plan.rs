@@ -1,8 +1,9 @@
 //! Read plans: the shape of what a root field will read, handed to the store whole so that
 //! it answers in one call (on Neo4j, one Cypher query) whatever the rows and the depth.
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Direction;
 use crate::model::record::NodeRecord;
@@ -129,13 +130,14 @@ pub struct Subgraph {
     pub reached: Vec<Reached>,
 }
 
-/// A subgraph read back into nodes and complete link lists.
+/// A subgraph read back into nodes and complete link lists. (Fx hashing: the keys are our
+/// own ids, and these maps are built and probed for every node a request reads.)
 #[derive(Clone, Debug, Default)]
 pub struct Expanded {
-    pub nodes: HashMap<NodeId, Arc<NodeRecord>>,
+    pub nodes: FxHashMap<NodeId, Arc<NodeRecord>>,
     /// For every node a step started from, the far ends of its links of the step's hop:
     /// the whole list, possibly empty.
-    pub links: HashMap<(NodeId, Hop), Vec<NodeId>>,
+    pub links: FxHashMap<(NodeId, Hop), Vec<NodeId>>,
 }
 
 impl Expanded {
@@ -148,12 +150,12 @@ impl Expanded {
                 .into_iter()
                 .map(|node| (node.id.clone(), Arc::new(node)))
                 .collect(),
-            links: HashMap::new(),
+            links: FxHashMap::default(),
         };
         // The nodes each step reached, so that every node its children start from gets a
         // (possibly empty) link list.
-        let mut reached_by: Vec<BTreeSet<NodeId>> = vec![BTreeSet::new(); flat.len() + 1];
-        let mut far_ends: HashMap<(usize, NodeId), Vec<NodeId>> = HashMap::new();
+        let mut reached_by: Vec<FxHashSet<NodeId>> = vec![FxHashSet::default(); flat.len() + 1];
+        let mut far_ends: FxHashMap<(usize, NodeId), Vec<NodeId>> = FxHashMap::default();
         for reached in subgraph.reached {
             if reached.step > flat.len() || !expanded.nodes.contains_key(&reached.id) {
                 continue;
