@@ -117,7 +117,7 @@ impl App {
             .store()
             .list(&ListQuery::of(Label::Report, 0))
             .await?;
-        if existing.total > 0 {
+        if existing.total.unwrap_or_default() > 0 {
             return Ok(0);
         }
         self.importer
@@ -138,13 +138,18 @@ pub async fn open_store(config: &crate::config::StoreConfig) -> anyhow::Result<A
                 .map_or(crate::store::sqlite::DEFAULT_MMAP_BYTES, |mib| {
                     u64::from(mib) << 20
                 });
-            let store = crate::store::sqlite::SqliteStore::open_with_mmap(&config.data_dir, mmap)
+            let cache = config
+                .node_cache_mib
+                .map_or(crate::store::sqlite::DEFAULT_CACHE_BYTES, |mib| {
+                    u64::from(mib) << 20
+                });
+            let store = crate::store::sqlite::SqliteStore::open_with(&config.data_dir, mmap, cache)
                 .with_context(|| {
-                format!(
-                    "cannot open the embedded store in {}",
-                    config.data_dir.display()
-                )
-            })?;
+                    format!(
+                        "cannot open the embedded store in {}",
+                        config.data_dir.display()
+                    )
+                })?;
             Ok(Arc::new(store))
         }
         Some(neo4j) => {

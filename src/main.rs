@@ -169,6 +169,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             let mut store = args.store.clone();
             // A bulk load reads little at random: its resident memory stays flat unmapped.
             store.sqlite_mmap_mib.get_or_insert(0);
+            store.node_cache_mib.get_or_insert(0);
             let store = open_store(&store).await?;
             let app = App::new(store);
             app.importer.rebuild_stale_statuses().await?;
@@ -230,6 +231,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
 async fn export(mut args: ExportArgs) -> anyhow::Result<()> {
     init_logs(LogFormat::Text);
     args.store.sqlite_mmap_mib.get_or_insert(0);
+    args.store.node_cache_mib.get_or_insert(0);
     let store = open_store(&args.store).await?;
     let started = std::time::Instant::now();
     let written = match &args.output {

@@ -27,7 +27,7 @@ impl Graph {
     pub async fn records(
         &self,
         ids: &[NodeId],
-    ) -> Result<HashMap<NodeId, NodeRecord>, DomainError> {
+    ) -> Result<HashMap<NodeId, Arc<NodeRecord>>, DomainError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }

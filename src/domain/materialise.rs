@@ -97,7 +97,7 @@ async fn event_updates(
             let derived = claims
                 .iter()
                 .find(|r| r.id == claim.id)
-                .or_else(|| stored.get(&claim.id));
+                .or_else(|| stored.get(&claim.id).map(|r| &**r));
             if let Some(timeline) = derived.and_then(|r| StatusTimeline::from_props(&r.props)) {
                 props.extend(timeline.to_props());
             }

@@ -168,7 +168,7 @@ impl AnalysisQuery {
         let plan = timeline_plan();
         let subgraph = read_plan(ctx, std::slice::from_ref(&entity), &plan).await?;
         let records: HashMap<&NodeId, &NodeRecord> =
-            subgraph.nodes.iter().map(|n| (&n.id, n)).collect();
+            subgraph.nodes.iter().map(|n| (&n.id, &**n)).collect();
         let flat = plan.flatten();
         let step_of = |number: usize| flat.iter().find(|s| s.number == number);
         let number_of = |hop: Hop| flat.iter().find(|s| s.hop == hop).map(|s| s.number);
@@ -318,6 +318,7 @@ impl AnalysisQuery {
                     before: window.before.clone(),
                     from_end: window.from_end,
                     limit: window.limit + 1,
+                    count: super::query::asks_total(ctx),
                     ..ListQuery::of(Label::Claim, 0)
                 },
                 Some(_) => ListQuery {
@@ -326,7 +327,7 @@ impl AnalysisQuery {
                 },
             };
             let page = graph.store().list(&query).await.map_err(api_error)?;
-            total += page.total;
+            total += page.total.unwrap_or_default();
             for record in page.records {
                 if as_of.is_none() {
                     // The listing's own key, so that cursors continue where it stopped.

@@ -24,10 +24,10 @@ pub struct NodeLoader(Graph);
 
 impl BatchLoad for NodeLoader {
     type Key = NodeId;
-    type Value = NodeRecord;
+    type Value = Arc<NodeRecord>;
     type Error = Arc<DomainError>;
 
-    async fn load(&self, keys: &[NodeId]) -> Result<HashMap<NodeId, NodeRecord>, Self::Error> {
+    async fn load(&self, keys: &[NodeId]) -> Result<HashMap<NodeId, Arc<NodeRecord>>, Self::Error> {
         self.0.records(keys).await.map_err(Arc::new)
     }
 }
@@ -144,10 +144,7 @@ pub async fn records(
             .nodes
             .load_many(&group(ctx), missing)
             .await
-            .map_err(api_error)?
-            .into_iter()
-            .map(|(id, record)| (id, Arc::new(record)))
-            .collect();
+            .map_err(api_error)?;
         for (slot, id) in found.iter_mut().zip(ids) {
             if slot.is_none() {
                 *slot = loaded.get(id).cloned();

@@ -224,7 +224,7 @@ impl MergeQuery {
                         records
                             .get(id)
                             .ok_or_else(|| api_error(ApiError::Internal(format!("{id} vanished"))))
-                            .and_then(entity_of)
+                            .and_then(|record| entity_of(record))
                     })
                     .collect::<async_graphql::Result<Vec<_>>>()?;
                 Ok(PossibleDuplicate { group, entities })
@@ -245,7 +245,9 @@ impl MergeQuery {
             .into_values()
             .find(|r| r.props.contains_key(MERGED_INTO))
         {
-            Some(merged) => EntityMerge::load(ctx, merged, None).await,
+            Some(merged) => {
+                EntityMerge::load(ctx, std::sync::Arc::unwrap_or_clone(merged), None).await
+            }
             None => Ok(None),
         }
     }

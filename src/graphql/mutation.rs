@@ -171,7 +171,8 @@ async fn stored(ctx: &Context<'_>, id: &NodeId) -> async_graphql::Result<Option<
         .records(std::slice::from_ref(id))
         .await
         .map_err(api_error)?
-        .remove(id))
+        .remove(id)
+        .map(Arc::unwrap_or_clone))
 }
 
 /// The merge recorded on `record` (the merged entity), as a mutation answers it.

@@ -85,10 +85,10 @@ impl RequestReads {
         }
     }
 
-    fn absorb_records(&self, records: impl IntoIterator<Item = NodeRecord>) {
+    fn absorb_records(&self, records: impl IntoIterator<Item = Arc<NodeRecord>>) {
         if let Ok(mut snapshot) = self.snapshot.write() {
             for record in records {
-                snapshot.nodes.insert(record.id.clone(), Arc::new(record));
+                snapshot.nodes.insert(record.id.clone(), record);
             }
         }
     }
@@ -141,7 +141,7 @@ pub async fn prefetch(
     selection: Selection,
 ) -> async_graphql::Result<()> {
     let reads = reads(ctx);
-    reads.absorb_records(known.iter().cloned());
+    reads.absorb_records(known.iter().cloned().map(Arc::new));
     let mut labels: Vec<Label> = roots.iter().map(NodeId::label).collect();
     labels.sort();
     labels.dedup();

@@ -57,6 +57,7 @@ where
         before: window.before.clone(),
         from_end: window.from_end,
         limit: window.limit + 1,
+        count: asks_total(ctx),
         ..filter
     };
     let found = graph.store().list(&query).await.map_err(api_error)?;
@@ -71,7 +72,13 @@ where
                 .map_err(api_error)
         })
         .collect::<async_graphql::Result<Vec<_>>>()?;
-    Ok(page(items, found.total, &window))
+    // Without `totalCount` in the selection the total is never shown.
+    Ok(page(items, found.total.unwrap_or_default(), &window))
+}
+
+/// Whether the connection field being resolved selects `totalCount`.
+pub(super) fn asks_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
 }
 
 /// The nodes of these ids that exist, with the selection read ahead; an entity merged into

@@ -3,6 +3,7 @@
 //! the import that asserted something about it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -57,7 +58,7 @@ pub async fn status_changes(
         .nodes(&touched)
         .await?
         .into_iter()
-        .map(|r| (r.id, r.props))
+        .map(|r| (r.id.clone(), Arc::unwrap_or_clone(r).props))
         .collect();
     let introduced: HashMap<&NodeId, _> = batch.nodes.iter().map(|n| (&n.id, &n.props)).collect();
     // Which report of the batch made each assertion, and what each assertion is about.

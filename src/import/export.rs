@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -78,7 +79,10 @@ pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<usize, Exp
             .nodes(&ids)
             .await?
             .into_iter()
-            .filter_map(|mut record| Some((record.id, record.props.remove(INPUT)?)))
+            .filter_map(|record| {
+                let mut record = Arc::unwrap_or_clone(record);
+                Some((record.id, record.props.remove(INPUT)?))
+            })
             .collect();
         for (place, id) in chunk {
             while let Some((_, line)) = merges.next_if(|(merged, _)| merged < place) {

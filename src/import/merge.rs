@@ -167,7 +167,7 @@ impl Importer {
         let store = self.graph.store();
         let version = store.import_version().await.map_err(DomainError::from)?;
         let records = self.graph.records(&[keep.clone(), merge.clone()]).await?;
-        if records.get(merge).and_then(merged_into).as_ref() == Some(keep) {
+        if records.get(merge).and_then(|r| merged_into(r)).as_ref() == Some(keep) {
             // Asked again (a retry, a re-run of a file): it is done already.
             return Ok(MergeOutcome {
                 kept: keep.clone(),
@@ -186,7 +186,7 @@ impl Importer {
                     format!("no entity {id}"),
                 ));
             }
-            if let Some(into) = found.and_then(merged_into) {
+            if let Some(into) = found.and_then(|r| merged_into(r)) {
                 return Err(refuse(
                     field,
                     InputErrorCode::InvalidValue,

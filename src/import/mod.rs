@@ -233,13 +233,15 @@ impl Importer {
         let _writing = self.writing.lock().await;
         let store = self.graph.store();
         let total = store.list(&ListQuery::of(Label::Claim, 0)).await?.total;
+        let total = total.unwrap_or_default();
         let current = store
             .list(&ListQuery {
                 equals: vec![(STATUS_RULE, RULE_VERSION.to_string())],
                 ..ListQuery::of(Label::Claim, 0)
             })
             .await?
-            .total;
+            .total
+            .unwrap_or_default();
         // Claims stored before their support was: derived again too.
         let unranked = store
             .list(&ListQuery {
@@ -247,7 +249,8 @@ impl Importer {
                 ..ListQuery::of(Label::Claim, 0)
             })
             .await?
-            .total;
+            .total
+            .unwrap_or_default();
         if total == current && unranked == 0 {
             return Ok(0);
         }

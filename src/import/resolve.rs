@@ -2,6 +2,7 @@
 //! already stored, as a node of the right kind. One store call for the whole batch.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::error::InputErrorCode;
 use super::input::{ClaimValueInput, EntityType, ReportInput};
@@ -29,7 +30,7 @@ pub(super) struct Resolver {
     declared_entities: BTreeMap<String, Label>,
     declared_claims: BTreeMap<String, Label>,
     batch_reports: BTreeMap<String, usize>,
-    pub stored: HashMap<NodeId, NodeRecord>,
+    pub stored: HashMap<NodeId, Arc<NodeRecord>>,
 }
 
 impl Resolver {

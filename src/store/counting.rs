@@ -47,7 +47,7 @@ impl Store for CountingStore {
         self.inner.backend()
     }
 
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         self.count();
         self.inner.nodes(ids).await
     }

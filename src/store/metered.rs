@@ -44,7 +44,7 @@ impl Store for MeteredStore {
         self.inner.backend()
     }
 
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         self.timed("nodes", self.inner.nodes(ids)).await
     }
 

@@ -13,6 +13,8 @@ pub mod search;
 pub mod sqlite;
 pub mod walk;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -111,6 +113,9 @@ pub struct ListQuery {
     pub limit: usize,
     /// The last `limit` nodes of the window rather than the first (returned in order).
     pub from_end: bool,
+    /// Whether to count the whole list (the filters, not the window) for [`Page::total`].
+    /// Counting visits every match, so a page that shows no total does without.
+    pub count: bool,
 }
 
 impl ListQuery {
@@ -128,6 +133,7 @@ impl ListQuery {
             before: None,
             limit,
             from_end: false,
+            count: true,
         }
     }
 }
@@ -136,7 +142,8 @@ impl ListQuery {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page {
     pub records: Vec<NodeRecord>,
-    pub total: usize,
+    /// How many nodes the whole list holds, when the query asked for the count.
+    pub total: Option<usize>,
 }
 
 /// An entity's names, as [`Store::entity_names`] gives them.
@@ -208,7 +215,7 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// The nodes with these ids, in no particular order; unknown ids are left out.
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError>;
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError>;
 
     /// The edges of type `rel` leaving (`Out`) or entering (`In`) any of `ids`, sorted by
     /// (from, to).

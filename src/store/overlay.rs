@@ -33,10 +33,13 @@ impl Store for Overlay {
         self.store.backend()
     }
 
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         let mut found = self.store.nodes(ids).await?;
         for record in &mut found {
-            for update in self.batch.updates.iter().filter(|u| u.id == record.id) {
+            let id = record.id.clone();
+            for update in self.batch.updates.iter().filter(|u| u.id == id) {
+                // A copy of its own: the stored record may be shared with the store's cache.
+                let record = Arc::make_mut(record);
                 for (name, value) in &update.props {
                     match value {
                         serde_json::Value::Null => record.props.remove(name),
@@ -52,7 +55,7 @@ impl Store for Overlay {
                 .nodes
                 .iter()
                 .filter(|n| wanted.contains(&n.id) && !stored.contains(&n.id))
-                .cloned(),
+                .map(|n| Arc::new(n.clone())),
         );
         Ok(found)
     }

@@ -126,7 +126,7 @@ pub struct Reached {
 /// (step, parent).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subgraph {
-    pub nodes: Vec<NodeRecord>,
+    pub nodes: Vec<Arc<NodeRecord>>,
     pub reached: Vec<Reached>,
 }
 
@@ -148,7 +148,7 @@ impl Expanded {
             nodes: subgraph
                 .nodes
                 .into_iter()
-                .map(|node| (node.id.clone(), Arc::new(node)))
+                .map(|node| (node.id.clone(), node))
                 .collect(),
             links: FxHashMap::default(),
         };

@@ -235,14 +235,21 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
     let windowed = filter(&windowed);
     let order = if query.from_end { "DESC" } else { "ASC" };
     let label = query.label.as_str();
-    let text = format!(
-        "MATCH (n:{label}) {counted}
-RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
-UNION ALL
-MATCH (n:{label}) {windowed}
+    let page = format!(
+        "MATCH (n:{label}) {windowed}
 WITH n ORDER BY {column} {order}, n.id {order} LIMIT $limit
 RETURN 'page' AS part, 0 AS total, {column} AS sort_key, n.id AS id, properties(n) AS props"
     );
+    let text = if query.count {
+        format!(
+            "MATCH (n:{label}) {counted}
+RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
+UNION ALL
+{page}"
+        )
+    } else {
+        page
+    };
     params.push(("limit", json!(query.limit)));
     Ok(Listing { text, params })
 }

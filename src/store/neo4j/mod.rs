@@ -13,6 +13,7 @@ mod walk;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -361,10 +362,12 @@ impl Store for Neo4jStore {
         "neo4j"
     }
 
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let rows = self.rows(cypher::NODES, &[("ids", json!(ids))]).await?;
-        rows.iter().map(bolt::node).collect()
+        rows.iter()
+            .map(|row| bolt::node(row).map(Arc::new))
+            .collect()
     }
 
     async fn edges(
@@ -390,14 +393,14 @@ impl Store for Neo4jStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let cypher::Listing { text, params } = cypher::list(query)?;
-        let mut total = 0;
+        let mut total = None;
         let mut page = Vec::new();
         for row in self.rows(&text, &params).await? {
             if bolt::string(&row, "part")? == "count" {
                 let count = row
                     .get::<i64>("total")
                     .map_err(|e| StoreError::Internal(format!("column total: {e}")))?;
-                total = usize::try_from(count).unwrap_or_default();
+                total = Some(usize::try_from(count).unwrap_or_default());
             } else {
                 page.push((bolt::string(&row, "sort_key")?, bolt::node(&row)?));
             }
@@ -439,7 +442,7 @@ impl Store for Neo4jStore {
                     let (from, node) = bolt::reached(entry)?;
                     let id = node.id.clone();
                     if seen.insert(id.clone()) {
-                        subgraph.nodes.push(node);
+                        subgraph.nodes.push(Arc::new(node));
                     }
                     subgraph.reached.push(Reached { step, from, id });
                 }

@@ -6,6 +6,7 @@
 //! Reads use a small pool of read-only connections, so they run side by side and while a
 //! write is in flight. The process holds a lock on `kg.lock` in the data dir.
 
+mod cache;
 mod sql;
 mod walk;
 
@@ -16,6 +17,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
+
+use cache::NodeCache;
+pub use cache::DEFAULT_CACHE_BYTES;
 
 use super::{
     ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
@@ -37,6 +41,7 @@ pub const DEFAULT_MMAP_BYTES: u64 = 1 << 30;
 /// The embedded store.
 pub struct SqliteStore {
     readers: Arc<Readers>,
+    nodes: Arc<NodeCache>,
     writer: Arc<Mutex<Connection>>,
     /// Held for the store's life: a second process on the same data dir would race this
     /// one's imports, which read before they write.
@@ -94,12 +99,17 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, which this process then owns: a
     /// second process opening the same dir gets an error naming it.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        Self::open_with_mmap(data_dir, DEFAULT_MMAP_BYTES)
+        Self::open_with(data_dir, DEFAULT_MMAP_BYTES, DEFAULT_CACHE_BYTES)
     }
 
     /// [`SqliteStore::open`], with each reader mapping at most `mmap_bytes` of the
-    /// database (0: none, every page read through SQLite's own cache).
-    pub fn open_with_mmap(data_dir: &Path, mmap_bytes: u64) -> Result<Self, StoreError> {
+    /// database (0: none, every page read through SQLite's own cache), and decoded nodes
+    /// kept between reads up to `cache_bytes` of their stored JSON (0: none).
+    pub fn open_with(
+        data_dir: &Path,
+        mmap_bytes: u64,
+        cache_bytes: u64,
+    ) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -137,6 +147,7 @@ impl SqliteStore {
         readers.idle.lock().map_err(|_| poisoned())?.push(first);
         Ok(Self {
             readers: Arc::new(readers),
+            nodes: Arc::new(NodeCache::new(cache_bytes)),
             writer: Arc::new(Mutex::new(writer)),
             _lock: lock,
         })
@@ -179,9 +190,11 @@ impl Store for SqliteStore {
         "embedded"
     }
 
-    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<NodeRecord>, StoreError> {
-        let ids = sql::id_list(ids);
-        self.readers.read(move |c| sql::nodes(c, &ids)).await
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
+        let (ids, cache) = (ids.to_vec(), Arc::clone(&self.nodes));
+        self.readers
+            .read(move |c| sql::nodes_as_of_now(c, &ids, &cache))
+            .await
     }
 
     async fn edges(
@@ -202,9 +215,9 @@ impl Store for SqliteStore {
     }
 
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
-        let (roots, plan) = (roots.to_vec(), plan.clone());
+        let (roots, plan, cache) = (roots.to_vec(), plan.clone(), Arc::clone(&self.nodes));
         self.readers
-            .read(move |c| sql::expand(c, &roots, &plan))
+            .read(move |c| sql::expand(c, &roots, &plan, &cache))
             .await
     }
 
@@ -238,5 +251,68 @@ impl Store for SqliteStore {
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         let batch = batch.clone();
         self.write(move |c| sql::apply(c, &batch)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Label;
+
+    fn person(key: &str, name: &str) -> NodeRecord {
+        let props = json!({ "id": format!("Person:{key}"), "name": name });
+        NodeRecord {
+            id: NodeId::new(Label::Person, key),
+            props: props.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn name_of(records: &[Arc<NodeRecord>]) -> Option<String> {
+        records
+            .first()?
+            .props
+            .get("name")?
+            .as_str()
+            .map(str::to_string)
+    }
+
+    #[tokio::test]
+    async fn cached_nodes_never_outlive_a_write_versioned_or_not() {
+        let dir = tempfile::tempdir().expect("a temporary dir");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        let id = NodeId::new(Label::Person, "ada");
+        let batch = WriteBatch {
+            nodes: vec![person("ada", "Ada")],
+            ..WriteBatch::default()
+        };
+        store.apply(&batch).await.expect("written");
+        let plan = Plan::default();
+        for _ in 0..2 {
+            // The second read comes from the cache.
+            assert_eq!(
+                name_of(&store.nodes(std::slice::from_ref(&id)).await.unwrap()).as_deref(),
+                Some("Ada")
+            );
+            let subgraph = store
+                .expand(std::slice::from_ref(&id), &plan)
+                .await
+                .unwrap();
+            assert_eq!(name_of(&subgraph.nodes).as_deref(), Some("Ada"));
+        }
+        // An update without an import version (as the rebuild writes them).
+        let update = WriteBatch {
+            updates: vec![person("ada", "Ada Lovelace")],
+            ..WriteBatch::default()
+        };
+        store.apply(&update).await.expect("updated");
+        let read = store.nodes(std::slice::from_ref(&id)).await.unwrap();
+        assert_eq!(name_of(&read).as_deref(), Some("Ada Lovelace"));
+        let subgraph = store
+            .expand(std::slice::from_ref(&id), &plan)
+            .await
+            .unwrap();
+        assert_eq!(name_of(&subgraph.nodes).as_deref(), Some("Ada Lovelace"));
     }
 }

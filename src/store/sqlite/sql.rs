@@ -1,8 +1,11 @@
 //! The SQL of the embedded store.
 
+use std::sync::Arc;
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
+use super::cache::{Generation, NodeCache};
 use super::internal;
 use crate::model::record::{EdgeRecord, NodeRecord, Props};
 use crate::model::{NodeId, RelType};
@@ -13,7 +16,7 @@ use crate::store::{
 };
 
 /// Bumped, with a migration step below, whenever the tables change.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS nodes (
@@ -33,6 +36,8 @@ CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (dst, rel, src);
 CREATE INDEX IF NOT EXISTS nodes_by_status ON nodes (label, json_extract(props, '$.status'));
 CREATE INDEX IF NOT EXISTS nodes_by_date
     ON nodes (label, coalesce(json_extract(props, '$.sort_date'), '~'), id);
+CREATE INDEX IF NOT EXISTS nodes_merged
+    ON nodes (label) WHERE json_extract(props, '$.merged_into') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -80,10 +85,10 @@ pub(super) fn parse_id(text: String) -> Result<NodeId, StoreError> {
     NodeId::parse(&text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
 }
 
+const NODES: &str = "SELECT id, props FROM nodes WHERE id IN (SELECT value FROM json_each(?1))";
+
 pub(super) fn nodes(c: &Connection, ids: &str) -> Result<Vec<NodeRecord>, StoreError> {
-    let mut statement = c
-        .prepare_cached("SELECT id, props FROM nodes WHERE id IN (SELECT value FROM json_each(?1))")
-        .map_err(internal)?;
+    let mut statement = c.prepare_cached(NODES).map_err(internal)?;
     let rows = statement
         .query_map([ids], |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(internal)?;
@@ -191,13 +196,15 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
     }
     let where_clause = format!("WHERE label = ?1{filters}");
     let params: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
-    let total: i64 = c
-        .query_row(
-            &format!("SELECT count(*) FROM nodes {where_clause}"),
-            params.as_slice(),
-            |row| row.get(0),
-        )
-        .map_err(internal)?;
+    let total = if query.count {
+        let counted: i64 = c
+            .prepare_cached(&count_sql(query, &filters))
+            .and_then(|mut statement| statement.query_row(params.as_slice(), |row| row.get(0)))
+            .map_err(internal)?;
+        Some(counted as usize)
+    } else {
+        None
+    };
     let column = match query.order {
         ListOrder::Name => "sort_key",
         ListOrder::Date => "coalesce(json_extract(props, '$.sort_date'), '~')",
@@ -231,10 +238,77 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
     if query.from_end {
         records.reverse();
     }
-    Ok(Page {
-        records,
-        total: total as usize,
-    })
+    Ok(Page { records, total })
+}
+
+/// Counts a listing. Properties that must be absent (an entity merged away) are checked by
+/// counting those present and taking them off: the few present ones are found through the
+/// partial index `nodes_merged`, where counting the absent ones would read every row's JSON.
+fn count_sql(query: &ListQuery, filters: &str) -> String {
+    let mut present_filters = filters.to_string();
+    let mut absent_filters = String::new();
+    for name in &query.absent {
+        let absent = format!(" AND json_extract(props, '$.{name}') IS NULL");
+        present_filters = present_filters.replacen(&absent, "", 1);
+        absent_filters.push_str(&absent);
+    }
+    if absent_filters.is_empty() {
+        return format!("SELECT count(*) FROM nodes WHERE label = ?1{filters}");
+    }
+    let any_present = query
+        .absent
+        .iter()
+        .map(|name| format!("json_extract(props, '$.{name}') IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!(
+        "SELECT (SELECT count(*) FROM nodes WHERE label = ?1{present_filters})
+              - (SELECT count(*) FROM nodes WHERE label = ?1{present_filters} AND ({any_present}))"
+    )
+}
+
+/// The nodes of these ids: those the cache holds as of the reading transaction, and the
+/// rest read, decoded and cached.
+fn cached_nodes(
+    c: &Connection,
+    ids: &[NodeId],
+    generation: Option<&Generation>,
+) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
+    let Some(generation) = generation else {
+        return Ok(nodes(c, &id_list(ids))?.into_iter().map(Arc::new).collect());
+    };
+    let mut found = Vec::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match generation.get(id) {
+            Some(record) => found.push(record),
+            None => missing.push(id.clone()),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let mut statement = c.prepare_cached(NODES).map_err(internal)?;
+    let mut rows = statement.query([id_list(&missing)]).map_err(internal)?;
+    while let Some(row) = rows.next().map_err(internal)? {
+        let props: String = row.get(1).map_err(internal)?;
+        let stored_bytes = props.len();
+        let record = Arc::new(decode(row.get(0).map_err(internal)?, props)?);
+        generation.insert(Arc::clone(&record), stored_bytes);
+        found.push(record);
+    }
+    Ok(found)
+}
+
+/// The nodes of these ids, with the cache as of what one transaction sees.
+pub(super) fn nodes_as_of_now(
+    c: &mut Connection,
+    ids: &[NodeId],
+    cache: &NodeCache,
+) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
+    let tx = c.transaction().map_err(internal)?;
+    let generation = cache.at(write_count(&tx)?);
+    cached_nodes(&tx, ids, generation.as_deref())
 }
 
 /// The roots and what the plan reaches from them, inside one read transaction: one
@@ -244,8 +318,11 @@ pub(super) fn expand(
     c: &mut Connection,
     roots: &[NodeId],
     plan: &Plan,
+    cache: &NodeCache,
 ) -> Result<Subgraph, StoreError> {
     let tx = c.transaction().map_err(internal)?;
+    // The transaction's first read fixes what it sees, and so the cache it may use.
+    let generation = cache.at(write_count(&tx)?);
     let flat = plan.flatten();
     // The nodes each step reached, by step number (0: the roots), with where from.
     let mut reached: Vec<Vec<(Option<NodeId>, NodeId)>> = vec![Vec::new(); flat.len() + 1];
@@ -276,7 +353,7 @@ pub(super) fn expand(
     all.sort();
     all.dedup();
     let mut subgraph = Subgraph {
-        nodes: nodes(&tx, &id_list(&all))?,
+        nodes: cached_nodes(&tx, &all, generation.as_deref())?,
         reached: Vec::new(),
     };
     for (step, pairs) in reached.into_iter().enumerate() {
@@ -367,13 +444,33 @@ pub(super) fn search(
 
 /// The import version, as stored in `meta`.
 pub(super) fn import_version(c: &Connection) -> Result<u64, StoreError> {
-    let version: Option<i64> = c
-        .query_row("SELECT value FROM meta WHERE key = 'imports'", [], |row| {
-            row.get(0)
-        })
+    counter(c, "imports")
+}
+
+/// How many batches have been written, versioned or not: what the node cache goes by.
+fn write_count(c: &Connection) -> Result<u64, StoreError> {
+    counter(c, "writes")
+}
+
+fn counter(c: &Connection, key: &str) -> Result<u64, StoreError> {
+    let mut statement = c
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+        .map_err(internal)?;
+    let value: Option<i64> = statement
+        .query_row([key], |row| row.get(0))
         .optional()
         .map_err(internal)?;
-    Ok(version.unwrap_or(0) as u64)
+    Ok(value.unwrap_or(0) as u64)
+}
+
+fn bump(c: &Connection, key: &str) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, 1)
+         ON CONFLICT (key) DO UPDATE SET value = value + 1",
+    )
+    .and_then(|mut statement| statement.execute([key]))
+    .map_err(internal)?;
+    Ok(())
 }
 
 pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
@@ -384,13 +481,10 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
         if import_version(&tx)? != expected {
             return Err(StoreError::Stale);
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('imports', 1)
-             ON CONFLICT (key) DO UPDATE SET value = value + 1",
-            [],
-        )
-        .map_err(internal)?;
+        bump(&tx, "imports")?;
     }
+    // Every batch, so that no reader's cached nodes outlive what it changed.
+    bump(&tx, "writes")?;
     for guard in &batch.guards {
         let existing: Option<Option<String>> = tx
             .query_row(
@@ -474,4 +568,58 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
     }
     tx.commit().map_err(internal)?;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Label;
+
+    #[test]
+    fn counting_a_listing_without_merged_entities_reads_only_the_merged_ones() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let mut c = Connection::open(dir.path().join("count.sqlite")).expect("a store file");
+        prepare_writer(&c).expect("the tables");
+        for (key, merged) in [("a", None), ("b", Some("Person:a")), ("c", None)] {
+            let mut props = serde_json::json!({ "id": format!("Person:{key}"), "name": key });
+            if let Some(into) = merged {
+                props["merged_into"] = into.into();
+            }
+            c.execute(
+                "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, 'Person', ?2, ?3)",
+                params![format!("Person:{key}"), key, props.to_string()],
+            )
+            .expect("a node");
+        }
+        let query = ListQuery {
+            absent: vec!["merged_into"],
+            ..ListQuery::of(Label::Person, 10)
+        };
+        let page = list(&mut c, &query).expect("a page");
+        assert_eq!(page.total, Some(2));
+        assert_eq!(page.records.len(), 2);
+        let uncounted = list(
+            &mut c,
+            &ListQuery {
+                count: false,
+                ..query.clone()
+            },
+        )
+        .expect("a page");
+        assert_eq!(uncounted.total, None);
+
+        let sql = count_sql(&query, " AND json_extract(props, '$.merged_into') IS NULL");
+        let mut statement = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("the statement parses");
+        let plan: Vec<String> = statement
+            .query_map(["Person"], |row| row.get::<_, String>(3))
+            .expect("a plan")
+            .map(|line| line.expect("a plan line"))
+            .collect();
+        assert!(
+            plan.iter().any(|line| line.contains("nodes_merged")),
+            "{plan:#?}"
+        );
+    }
 }
