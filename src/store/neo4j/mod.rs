@@ -223,6 +223,11 @@ impl Neo4jStore {
         let mut txn = self.graph.start_txn().await?;
         let run = |text: String, params: Vec<(&'static str, Value)>| {
             self.queries.fetch_add(1, Ordering::SeqCst);
+            // The rows, not their values: a batch's parameters run to megabytes.
+            tracing::trace!(target: "kg::cypher", "{}", json!({
+                "text": text,
+                "rows": params.iter().map(|(_, v)| v.as_array().map_or(1, Vec::len)).sum::<usize>(),
+            }));
             bolt::prepare(&text, params)
         };
         if let Some(expected) = batch.expect_version {
