@@ -2,7 +2,9 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+COPY vendor vendor
 COPY src src
+COPY assets assets
 COPY data/seed data/seed
 COPY schema schema
 RUN cargo build --release --locked --bin kg
