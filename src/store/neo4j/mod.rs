@@ -226,7 +226,7 @@ impl Neo4jStore {
             // The rows, not their values: a batch's parameters run to megabytes.
             tracing::trace!(target: "kg::cypher", "{}", json!({
                 "text": text,
-                "rows": params.iter().map(|(_, v)| v.as_array().map_or(1, Vec::len)).sum::<usize>(),
+                "rows": params.iter().filter_map(|(_, v)| v.as_array()).map(Vec::len).sum::<usize>(),
             }));
             bolt::prepare(&text, params)
         };
