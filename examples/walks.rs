@@ -205,14 +205,17 @@ fn entity(id: NodeId, name: String) -> NodeRecord {
 /// Writes the generated graph in batches of about 20,000 claims.
 async fn generate(store: &dyn Store, options: &Options) {
     let started = Instant::now();
-    let mut batch = WriteBatch::default();
-    for i in 0..options.entities {
-        batch.nodes.push(entity(person(i), format!("Person {i}")));
+    // In batches too: a Bolt server may refuse a message over 16 MiB (ArcadeDB does).
+    let people = (0..options.entities).map(|i| entity(person(i), format!("Person {i}")));
+    let outlets = (0..OUTLETS).map(|i| entity(outlet(i), format!("Outlet {i}")));
+    let entities: Vec<NodeRecord> = people.chain(outlets).collect();
+    for chunk in entities.chunks(20_000) {
+        let batch = WriteBatch {
+            nodes: chunk.to_vec(),
+            ..WriteBatch::default()
+        };
+        store.apply(&batch).await.expect("the entities are written");
     }
-    for i in 0..OUTLETS {
-        batch.nodes.push(entity(outlet(i), format!("Outlet {i}")));
-    }
-    store.apply(&batch).await.expect("the entities are written");
     let mut sequence = Sequence(20_241_117);
     let main = options.entities - ISLAND;
     let mut batch = WriteBatch::default();

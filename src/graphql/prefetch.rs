@@ -114,6 +114,12 @@ pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Res
     Ok(())
 }
 
+/// Keeps records a root field's store call returned with its answer (a neighbourhood's),
+/// for the request's resolvers.
+pub fn remember(ctx: &Context<'_>, records: Vec<Arc<NodeRecord>>) {
+    reads(ctx).absorb_records(records);
+}
+
 /// Runs a plan a root field built for its fixed shape (a timeline, an attribution chain)
 /// with one store call, keeps what it read for the request's resolvers, and returns it.
 pub async fn read_plan(

@@ -9,7 +9,7 @@ use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::{record, typed};
-use super::prefetch::read_ahead;
+use super::prefetch::{read_ahead, remember};
 use super::provenance::Claim;
 use super::scalars::Date;
 use crate::domain::attributes::attribute;
@@ -450,9 +450,8 @@ impl WalkQuery {
             .await
             .map_err(api_error)?;
         let ids: Vec<NodeId> = found.nodes.iter().map(|(id, _)| id.clone()).collect();
-        let mut wanted = touched(found.hops.iter());
-        wanted.extend(ids.iter().cloned());
-        read_ahead(ctx, &wanted).await?;
+        // The walk read the records its answer shows: no further store call.
+        remember(ctx, found.records);
         let mut edges = Vec::with_capacity(found.hops.len());
         for hop in &found.hops {
             edges.push(PathEdge::of(ctx, hop).await?);

@@ -9,6 +9,7 @@
 //! every store.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -155,7 +156,8 @@ pub struct NeighbourhoodQuery {
     pub max_nodes: usize,
 }
 
-/// A neighbourhood: its entities, nearest first, and the hops between them.
+/// A neighbourhood: its entities, nearest first, the hops between them, and the records
+/// of both, read with the walk so that drawing it costs no further store call.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Neighbourhood {
     /// Each entity with its distance in hops from the centre, by distance then id.
@@ -164,6 +166,9 @@ pub struct Neighbourhood {
     pub hops: Vec<WalkHop>,
     /// Whether more entities were within reach than `max_nodes`.
     pub truncated: bool,
+    /// The records of the entities and of the claims the hops rest on ([`Self::touched`]),
+    /// in no particular order.
+    pub records: Vec<Arc<NodeRecord>>,
 }
 
 impl Neighbourhood {
@@ -195,7 +200,30 @@ impl Neighbourhood {
             nodes,
             hops,
             truncated,
+            records: Vec::new(),
         }
+    }
+
+    /// The ids whose records a neighbourhood carries: its entities and the claims its hops
+    /// rest on, sorted, each once.
+    pub fn touched(&self) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = self.nodes.iter().map(|(id, _)| id.clone()).collect();
+        ids.extend(self.hops.iter().map(|hop| hop.claim.clone()));
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Keeps, of records read along the walk (possibly more, possibly repeated), one for
+    /// each id [`Self::touched`] names.
+    pub fn with_records(mut self, read: impl IntoIterator<Item = Arc<NodeRecord>>) -> Self {
+        let wanted: std::collections::HashSet<NodeId> = self.touched().into_iter().collect();
+        let mut seen = std::collections::HashSet::new();
+        self.records = read
+            .into_iter()
+            .filter(|record| wanted.contains(&record.id) && seen.insert(record.id.clone()))
+            .collect();
+        self
     }
 }
 

@@ -256,6 +256,41 @@ conformance! {
             assert_eq!(after - bolt_before.unwrap(), 2, "Bolt queries");
         }
     }
+
+    async fn a_neighbourhood_and_the_records_it_shows_cost_one_store_call(backend: Backend) {
+        let app = TestApp::seeded(backend).await;
+        let iravani = app.id_of("Iravani", "Person").await;
+        for first in [500, 4] {
+            app.calls.reset();
+            let bolt_before = app.bolt_queries();
+            let answer = app
+                .data_with(
+                    "query($id: ID!, $first: Int) { neighborhood(id: $id, depth: 2, first: $first, through: [CLAIMS, EVIDENCE]) {
+                        nodes { ... on Entity { key name } }
+                        edges { kind from { ... on Entity { name } } to { ... on Entity { name } } claim { key statement status } } } }",
+                    json!({ "id": iravani, "first": first }),
+                )
+                .await;
+            assert_eq!(app.calls.calls(), 1, "the walk brings the records it shows");
+            if let Some(after) = app.bolt_queries() {
+                assert_eq!(after - bolt_before.unwrap(), 1, "Bolt queries");
+            }
+            let neighbourhood = &answer["neighborhood"];
+            let nodes = neighbourhood["nodes"].as_array().unwrap();
+            // The seed has more than four entities within two hops of Iravani.
+            assert_eq!(nodes.len() == 4, first == 4, "{neighbourhood:#}");
+            for node in nodes {
+                assert!(node["name"].as_str().is_some_and(|n| !n.is_empty()), "{node}");
+            }
+            let edges = neighbourhood["edges"].as_array().unwrap();
+            assert!(!edges.is_empty());
+            for edge in edges {
+                assert!(!edge["kind"].as_str().unwrap().is_empty(), "{edge}");
+                assert!(edge["from"]["name"].is_string() && edge["to"]["name"].is_string(), "{edge}");
+                assert!(edge["claim"]["statement"].is_string() && edge["claim"]["status"].is_string(), "{edge}");
+            }
+        }
+    }
 }
 
 #[tokio::test]

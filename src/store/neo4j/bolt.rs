@@ -66,19 +66,23 @@ pub(super) fn node(row: &Row) -> Result<NodeRecord, StoreError> {
 /// A node a plan step reached, from its `{s, id, p}` map: the id it was reached from (none
 /// for a root) and the node, without the store's own properties.
 pub(super) fn reached(
-    mut entry: Map<String, Value>,
+    entry: Map<String, Value>,
 ) -> Result<(Option<NodeId>, NodeRecord), StoreError> {
-    let text = |entry: &Map<String, Value>, key: &str| {
-        entry
-            .get(key)
-            .and_then(Value::as_str)
-            .map(String::from)
-            .ok_or_else(|| StoreError::Internal(format!("a reached node without `{key}`")))
-    };
-    let id_text = text(&entry, "id")?;
+    let from = entry
+        .get("s")
+        .and_then(Value::as_str)
+        .and_then(NodeId::parse);
+    Ok((from, record(entry)?))
+}
+
+/// A node from its `{id, p}` map (`p` its properties), without the store's own properties.
+pub(super) fn record(mut entry: Map<String, Value>) -> Result<NodeRecord, StoreError> {
+    let id_text = entry
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| StoreError::Internal("a node without `id`".into()))?;
     let id =
-        NodeId::parse(&id_text).ok_or_else(|| StoreError::Internal(format!("bad id {id_text}")))?;
-    let from = NodeId::parse(&text(&entry, "s")?);
+        NodeId::parse(id_text).ok_or_else(|| StoreError::Internal(format!("bad id {id_text}")))?;
     let props = match entry.remove("p") {
         Some(Value::Object(props)) => props,
         _ => return Err(StoreError::Internal(format!("properties of {id}"))),
@@ -87,7 +91,7 @@ pub(super) fn reached(
         .into_iter()
         .filter(|(key, _)| !INTERNAL_PROPERTIES.contains(&key.as_str()))
         .collect();
-    Ok((from, NodeRecord { id, props }))
+    Ok(NodeRecord { id, props })
 }
 
 /// Whether running the same work again may succeed: the server was unreachable, the

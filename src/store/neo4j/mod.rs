@@ -472,11 +472,11 @@ impl Store for Neo4jStore {
             return Ok(Neighbourhood::default());
         };
         let levels = walk::levels(row, query.depth)?;
-        Ok(Neighbourhood::from_levels(
-            &query.centre,
-            levels,
-            query.max_nodes,
-        ))
+        let records = walk::records(row)?;
+        Ok(
+            Neighbourhood::from_levels(&query.centre, levels, query.max_nodes)
+                .with_records(records.into_iter().map(Arc::new)),
+        )
     }
 
     async fn entity_names(&self) -> Result<Vec<super::EntityNames>, StoreError> {

@@ -12,6 +12,7 @@
 use neo4rs::Row;
 use serde_json::{json, Map, Value};
 
+use crate::model::record::NodeRecord;
 use crate::model::{NodeId, RelType};
 use crate::store::walk::{NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 use crate::store::StoreError;
@@ -151,8 +152,11 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
         .collect()
 }
 
-/// The neighbourhood query: level `n` collects the hops leaving frontier `fn` as `hn`; the
-/// level after the last keeps only hops back to entities already reached.
+/// The neighbourhood query: level `n` collects the hops leaving frontier `fn` as `hn`, and
+/// the claims and entities they reach as `kn` and `xn`; the level after the last keeps only
+/// hops back to entities already reached. It also returns, as `records`, every node the
+/// levels reached with its properties (the cut to `max_nodes` is made afterwards, in one
+/// place for every store, so the query cannot know which of them will be kept).
 pub fn neighbourhood(query: &NeighbourhoodQuery) -> (String, Vec<(&'static str, Value)>) {
     let (claim_ok, mut params) = admits(&query.filter, "c");
     let types = types(&query.filter);
@@ -164,7 +168,8 @@ pub fn neighbourhood(query: &NeighbourhoodQuery) -> (String, Vec<(&'static str, 
     let mut text = "MATCH (c0:KgNode {id: $centre})
 WITH [c0] AS f0, [c0.id] AS seen0"
         .to_string();
-    let mut carried = Vec::new();
+    let mut carried = vec!["f0".to_string()];
+    let mut reached = vec!["f0".to_string()];
     for level in 0..=query.depth {
         let closing = level == query.depth;
         let reach = if closing {
@@ -180,11 +185,16 @@ CALL {{
   MATCH (e)-[r1:{types}]-(c:KgNode)-[r2:{types}]-(x:KgNode)
   WHERE x <> e AND {claim_ok} AND {join}{reach}
   RETURN collect({{from: e.id, from_link: type(r1), claim: c.id, to_link: type(r2), to: x.id}}) AS h{level},
+         collect(DISTINCT c) AS k{level},
          collect(DISTINCT x) AS x{level}
 }}"
         ));
-        carried.push(format!("h{level}"));
+        carried.extend([format!("h{level}"), format!("k{level}")]);
+        reached.push(format!("k{level}"));
         if !closing {
+            // The closing level's entities were all reached before it.
+            carried.push(format!("x{level}"));
+            reached.push(format!("x{level}"));
             let next = level + 1;
             text.push_str(&format!(
                 "
@@ -194,12 +204,25 @@ WITH {carried}, f{next}, seen{level} + [x IN f{next} | x.id] AS seen{next}",
             ));
         }
     }
-    text.push_str(&format!("\nRETURN {}", carried.join(", ")));
+    let hops: Vec<String> = (0..=query.depth).map(|level| format!("h{level}")).collect();
+    text.push_str(&format!(
+        "\nRETURN {}, [n IN {} | {{id: n.id, p: properties(n)}}] AS records",
+        hops.join(", "),
+        reached.join(" + "),
+    ));
     params.extend([
         ("centre", json!(query.centre.to_string())),
         ("evidence", evidence_types()),
     ]);
     (text, params)
+}
+
+/// The nodes the neighbourhood query reached, from its `records` column (repeats kept).
+pub fn records(row: &Row) -> Result<Vec<NodeRecord>, StoreError> {
+    let records: Vec<Map<String, Value>> = row
+        .get("records")
+        .map_err(|e| StoreError::Internal(format!("column records: {e}")))?;
+    records.into_iter().map(super::bolt::record).collect()
 }
 
 /// The hops of each level, from the neighbourhood's one row.

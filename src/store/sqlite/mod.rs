@@ -227,9 +227,13 @@ impl Store for SqliteStore {
     }
 
     async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
-        let query = query.clone();
+        let (query, cache) = (query.clone(), Arc::clone(&self.nodes));
         self.readers
-            .read(move |c| walk::neighbourhood(c, &query))
+            .read(move |c| {
+                sql::in_snapshot(c, &cache, |tx, generation| {
+                    walk::neighbourhood(tx, &query, generation)
+                })
+            })
             .await
     }
 

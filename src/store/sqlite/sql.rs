@@ -266,7 +266,7 @@ fn count_sql(query: &ListQuery, filters: &str) -> String {
 
 /// The nodes of these ids: those the cache holds as of the reading transaction, and the
 /// rest read, decoded and cached.
-fn cached_nodes(
+pub(super) fn cached_nodes(
     c: &Connection,
     ids: &[NodeId],
     generation: Option<&Generation>,
@@ -297,15 +297,26 @@ fn cached_nodes(
     Ok(found)
 }
 
+/// Runs `read` inside one read transaction, with the node cache as of what that
+/// transaction sees (none when it began before the cache's last write).
+pub(super) fn in_snapshot<T>(
+    c: &mut Connection,
+    cache: &NodeCache,
+    read: impl FnOnce(&Connection, Option<&Generation>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = c.transaction().map_err(internal)?;
+    // The transaction's first read fixes what it sees, and so the cache it may use.
+    let generation = cache.at(write_count(&tx)?);
+    read(&tx, generation.as_deref())
+}
+
 /// The nodes of these ids, with the cache as of what one transaction sees.
 pub(super) fn nodes_as_of_now(
     c: &mut Connection,
     ids: &[NodeId],
     cache: &NodeCache,
 ) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
-    let tx = c.transaction().map_err(internal)?;
-    let generation = cache.at(write_count(&tx)?);
-    cached_nodes(&tx, ids, generation.as_deref())
+    in_snapshot(c, cache, |tx, generation| cached_nodes(tx, ids, generation))
 }
 
 /// The roots and what the plan reaches from them, inside one read transaction: one
@@ -317,9 +328,17 @@ pub(super) fn expand(
     plan: &Plan,
     cache: &NodeCache,
 ) -> Result<Subgraph, StoreError> {
-    let tx = c.transaction().map_err(internal)?;
-    // The transaction's first read fixes what it sees, and so the cache it may use.
-    let generation = cache.at(write_count(&tx)?);
+    in_snapshot(c, cache, |tx, generation| {
+        expand_in(tx, roots, plan, generation)
+    })
+}
+
+fn expand_in(
+    tx: &Connection,
+    roots: &[NodeId],
+    plan: &Plan,
+    generation: Option<&Generation>,
+) -> Result<Subgraph, StoreError> {
     let flat = plan.flatten();
     // The nodes each step reached, by step number (0: the roots), with where from.
     let mut reached: Vec<Vec<(Option<NodeId>, NodeId)>> = vec![Vec::new(); flat.len() + 1];
@@ -339,7 +358,7 @@ pub(super) fn expand(
         if frontier.is_empty() {
             continue;
         }
-        for edge in edges_where(&tx, &id_list(&frontier), rel, direction, attribute)? {
+        for edge in edges_where(tx, &id_list(&frontier), rel, direction, attribute)? {
             reached[step.number].push(match direction {
                 Direction::Out => (Some(edge.from), edge.to),
                 Direction::In => (Some(edge.to), edge.from),
@@ -350,7 +369,7 @@ pub(super) fn expand(
     all.sort();
     all.dedup();
     let mut subgraph = Subgraph {
-        nodes: cached_nodes(&tx, &all, generation.as_deref())?,
+        nodes: cached_nodes(tx, &all, generation)?,
         reached: Vec::new(),
     };
     for (step, pairs) in reached.into_iter().enumerate() {

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 
 use rusqlite::{Connection, Row};
 
-use super::sql::{id_list, nodes};
+use super::cache::Generation;
+use super::sql::id_list;
 use super::{internal, sql};
 use crate::model::record::NodeRecord;
 use crate::model::{NodeId, RelType};
@@ -450,12 +451,15 @@ pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, 
 }
 
 /// The entities within `depth` hops of the centre, level by level (stopping early once more
-/// than `max_nodes` are reached), then the hops among the kept entities not read yet.
+/// than `max_nodes` are reached), then the hops among the kept entities not read yet, then
+/// the records of what is kept, all as one transaction sees them.
 pub(super) fn neighbourhood(
     c: &Connection,
     query: &NeighbourhoodQuery,
+    generation: Option<&Generation>,
 ) -> Result<Neighbourhood, StoreError> {
-    if nodes(c, &id_list(std::slice::from_ref(&query.centre)))?.is_empty() {
+    let centre = sql::cached_nodes(c, std::slice::from_ref(&query.centre), generation)?;
+    if centre.is_empty() {
         return Ok(Neighbourhood::default());
     }
     let mut adjacency = Adjacency::new(c, &query.filter);
@@ -499,11 +503,9 @@ pub(super) fn neighbourhood(
         hops_among(c, &query.filter, &unread)?
     };
     levels.push(closing);
-    Ok(Neighbourhood::from_levels(
-        &query.centre,
-        levels,
-        query.max_nodes,
-    ))
+    let found = Neighbourhood::from_levels(&query.centre, levels, query.max_nodes);
+    let records = sql::cached_nodes(c, &found.touched(), generation)?;
+    Ok(found.with_records(records))
 }
 
 #[cfg(test)]
