@@ -4,7 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example walks -- [--entities 100000] [--claims 1000000] [--runs 50]
+//!     [--data-dir DIR] [--only TEXT]
 //! ```
+//!
+//! `--data-dir` keeps the embedded store's graph in DIR and reuses it when it was generated
+//! at the same size, so that two builds can be measured in turn on the same files (and the
+//! million claims are written once). `--only` runs only the operations whose name contains
+//! TEXT, for a profiler.
 //!
 //! The graph: people linked by `partner` claims (one hub takes part in 0.5% of them), each
 //! asserted by one of 20 outlets in a report of ten, every 200th also denied by another
@@ -35,6 +41,8 @@ struct Options {
     entities: usize,
     claims: usize,
     runs: usize,
+    data_dir: Option<std::path::PathBuf>,
+    only: Option<String>,
 }
 
 fn options() -> Options {
@@ -42,6 +50,8 @@ fn options() -> Options {
         entities: 100_000,
         claims: 1_000_000,
         runs: 50,
+        data_dir: None,
+        only: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -50,8 +60,10 @@ fn options() -> Options {
             ("--entities", Some(n)) => options.entities = n,
             ("--claims", Some(n)) => options.claims = n,
             ("--runs", Some(n)) => options.runs = n,
+            ("--data-dir", _) if pair.len() == 2 => options.data_dir = Some(pair[1].clone().into()),
+            ("--only", _) if pair.len() == 2 => options.only = Some(pair[1].clone()),
             _ => {
-                eprintln!("usage: walks [--entities N] [--claims N] [--runs N]");
+                eprintln!("usage: walks [--entities N] [--claims N] [--runs N] [--data-dir DIR] [--only TEXT]");
                 std::process::exit(2);
             }
         }
@@ -326,8 +338,16 @@ fn no_filter() -> WalkFilter {
     }
 }
 
-async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: bool) {
-    generate(store.as_ref(), options).await;
+async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, fresh: bool) {
+    if fresh {
+        generate(store.as_ref(), options).await;
+    }
+    let wanted = |label: &str| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|only| label.contains(only.as_str()))
+    };
     let app = App::new(store.clone());
     let main = options.entities - ISLAND;
     // Pairs four hops apart, found (untimed) among pseudo-random pairs.
@@ -351,7 +371,7 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
             })
             .await
             .expect("paths");
-        if found.first().is_some_and(|p| p.len() == 4) {
+        if found.paths.first().is_some_and(|p| p.len() == 4) {
             four.push((a, b));
         }
     }
@@ -390,6 +410,9 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         ("timeline(first: 20)", TIMELINE, &ordinary),
     ];
     for (label, query, inputs) in rows {
+        if !wanted(label) {
+            continue;
+        }
         let (p50, p99, ran) = time(runs, inputs, |variables| {
             let app = &app;
             async move {
@@ -399,8 +422,8 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
         .await;
         println!("  {label:48} {:>10.2?} {:>10.2?}  ({ran} runs)", p50, p99);
     }
-    if bare {
-        println!("  the same walks as bare store calls (on Neo4j, the Cypher over Bolt):");
+    println!("  the same walks as bare store calls (on Neo4j, the Cypher over Bolt):");
+    if wanted("paths, 4 hops apart") {
         let walk_pairs: Vec<Value> = four
             .iter()
             .map(|(a, b)| json!([a.to_string(), b.to_string()]))
@@ -426,6 +449,8 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
             "  {:48} {:>10.2?} {:>10.2?}  ({ran} runs)",
             "paths, 4 hops apart", p50, p99
         );
+    }
+    if wanted("neighbourhood(depth 2), ordinary node") {
         let centres: Vec<Value> = (1..=20)
             .map(|i| json!(person(i * 97).to_string()))
             .collect();
@@ -454,10 +479,23 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, bare: boo
 #[tokio::main]
 async fn main() {
     let options = options();
-    let dir = tempfile::tempdir().expect("a scratch folder");
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let dir = options.data_dir.clone().unwrap_or(scratch.path().into());
+    // What the kept graph was generated at: reused only at the same size.
+    let marker = dir.join("walks-graph.txt");
+    let size = format!("{} {}", options.entities, options.claims);
+    let fresh = std::fs::read_to_string(&marker).ok().as_deref() != Some(size.as_str());
+    if fresh && options.data_dir.is_some() && dir.join(kg::store::sqlite::DATABASE_FILE).exists() {
+        eprintln!(
+            "{} holds another graph: give an empty folder",
+            dir.display()
+        );
+        std::process::exit(2);
+    }
     let embedded: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(dir.path()).expect("the embedded store opens"));
-    measure("embedded", embedded, &options, true).await;
+        Arc::new(SqliteStore::open(&dir).expect("the embedded store opens"));
+    measure("embedded", embedded, &options, fresh).await;
+    std::fs::write(&marker, size).expect("the graph's size is noted");
     if let Ok(uri) = std::env::var("KG_BENCH_NEO4J_URI") {
         let var =
             |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());

@@ -94,28 +94,8 @@ impl RequestReads {
     }
 }
 
-/// Reads these nodes with one store call (those not read yet) and keeps them for the
-/// request's resolvers: for root fields whose store call returns ids (a path, a
-/// neighbourhood), so that what they return resolves without another call per object.
-pub async fn read_ahead(ctx: &Context<'_>, ids: &[NodeId]) -> async_graphql::Result<()> {
-    let reads = reads(ctx);
-    let missing: Vec<NodeId> = ids
-        .iter()
-        .zip(reads.records(ids))
-        .filter(|(_, record)| record.is_none())
-        .map(|(id, _)| id.clone())
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let graph = ctx.data_unchecked::<Graph>();
-    let records = graph.store().nodes(&missing).await.map_err(api_error)?;
-    reads.absorb_records(records);
-    Ok(())
-}
-
-/// Keeps records a root field's store call returned with its answer (a neighbourhood's),
-/// for the request's resolvers.
+/// Keeps the records a root field's store call returned with its answer (a path's, a
+/// neighbourhood's), so that what it returns resolves without another call per object.
 pub fn remember(ctx: &Context<'_>, records: Vec<Arc<NodeRecord>>) {
     reads(ctx).absorb_records(records);
 }

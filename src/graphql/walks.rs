@@ -9,7 +9,7 @@ use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::loaders::{record, typed};
-use super::prefetch::{read_ahead, remember};
+use super::prefetch::remember;
 use super::provenance::Claim;
 use super::scalars::Date;
 use crate::domain::attributes::attribute;
@@ -318,16 +318,6 @@ async fn path_object(ctx: &Context<'_>, path: &WalkPath) -> async_graphql::Resul
     })
 }
 
-/// The ids a set of hops touches: its entities and the claims they rest on.
-fn touched<'a>(hops: impl Iterator<Item = &'a WalkHop>) -> Vec<NodeId> {
-    let mut ids: Vec<NodeId> = hops
-        .flat_map(|h| [h.from.clone(), h.claim.clone(), h.to.clone()])
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
 /// Root fields for analysts.
 #[derive(Default)]
 pub struct WalkQuery;
@@ -502,9 +492,10 @@ impl WalkQuery {
             })
             .await
             .map_err(api_error)?;
-        read_ahead(ctx, &touched(found.iter().flatten())).await?;
-        let mut paths = Vec::with_capacity(found.len());
-        for path in &found {
+        // The walk read the records its answer shows: no further store call.
+        remember(ctx, found.records);
+        let mut paths = Vec::with_capacity(found.paths.len());
+        for path in &found.paths {
             paths.push(path_object(ctx, path).await?);
         }
         Ok(paths)

@@ -7,8 +7,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
-    Store, StoreError, Subgraph, WalkPath, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
+    Plan, Store, StoreError, Subgraph, WriteBatch,
 };
 use crate::metrics::Metrics;
 use crate::model::record::{EdgeRecord, NodeRecord};
@@ -66,7 +66,7 @@ impl Store for MeteredStore {
         self.timed("expand", self.inner.expand(roots, plan)).await
     }
 
-    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+    async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
         self.timed("paths", self.inner.paths(query)).await
     }
 

@@ -22,7 +22,9 @@ use serde_json::Value;
 pub use counting::CountingStore;
 pub use metered::MeteredStore;
 pub use plan::{Expanded, Hop, Plan, Step, Subgraph};
-pub use walk::{Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
+pub use walk::{
+    Neighbourhood, NeighbourhoodQuery, PathQuery, Paths, WalkFilter, WalkHop, WalkPath,
+};
 
 use crate::model::record::{derived, EdgeRecord, NodeRecord};
 use crate::model::{Label, NodeId, RelType};
@@ -235,7 +237,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The `limit` shortest simple paths between two entities, in [`walk::path_order`]: on
     /// Neo4j one query.
-    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError>;
+    async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError>;
 
     /// The entities within `depth` hops of a centre and the hops between them: on Neo4j
     /// one query.

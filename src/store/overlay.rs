@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
-    Store, StoreError, Subgraph, WalkPath, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
+    Plan, Store, StoreError, Subgraph, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -95,7 +95,7 @@ impl Store for Overlay {
         self.store.expand(roots, plan).await
     }
 
-    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+    async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
         self.store.paths(query).await
     }
 

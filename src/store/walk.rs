@@ -209,22 +209,73 @@ impl Neighbourhood {
     pub fn touched(&self) -> Vec<NodeId> {
         let mut ids: Vec<NodeId> = self.nodes.iter().map(|(id, _)| id.clone()).collect();
         ids.extend(self.hops.iter().map(|hop| hop.claim.clone()));
-        ids.sort();
-        ids.dedup();
-        ids
+        sorted(ids)
     }
 
     /// Keeps, of records read along the walk (possibly more, possibly repeated), one for
     /// each id [`Self::touched`] names.
     pub fn with_records(mut self, read: impl IntoIterator<Item = Arc<NodeRecord>>) -> Self {
-        let wanted: std::collections::HashSet<NodeId> = self.touched().into_iter().collect();
-        let mut seen = std::collections::HashSet::new();
-        self.records = read
-            .into_iter()
-            .filter(|record| wanted.contains(&record.id) && seen.insert(record.id.clone()))
-            .collect();
+        self.records = one_each(self.touched(), read);
         self
     }
+}
+
+/// Paths, and the records of what they pass through, read with them so that showing them
+/// costs no further store call.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Paths {
+    /// In [`path_order`].
+    pub paths: Vec<WalkPath>,
+    /// The records of the entities and claims along the paths ([`Self::touched`]), in no
+    /// particular order.
+    pub records: Vec<Arc<NodeRecord>>,
+}
+
+impl Paths {
+    /// Paths (in any order) without their records yet.
+    pub fn of(mut paths: Vec<WalkPath>) -> Self {
+        paths.sort_by(path_order);
+        Self {
+            paths,
+            records: Vec::new(),
+        }
+    }
+
+    /// The entities and claims along the paths, sorted, each once.
+    pub fn touched(&self) -> Vec<NodeId> {
+        sorted(
+            self.paths
+                .iter()
+                .flatten()
+                .flat_map(|h| [h.from.clone(), h.claim.clone(), h.to.clone()])
+                .collect(),
+        )
+    }
+
+    /// Keeps, of records read along the paths (possibly repeated), one for each id
+    /// [`Self::touched`] names.
+    pub fn with_records(mut self, read: impl IntoIterator<Item = Arc<NodeRecord>>) -> Self {
+        self.records = one_each(self.touched(), read);
+        self
+    }
+}
+
+fn sorted(mut ids: Vec<NodeId>) -> Vec<NodeId> {
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// One record for each wanted id, of those read.
+fn one_each(
+    wanted: Vec<NodeId>,
+    read: impl IntoIterator<Item = Arc<NodeRecord>>,
+) -> Vec<Arc<NodeRecord>> {
+    let wanted: std::collections::HashSet<NodeId> = wanted.into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    read.into_iter()
+        .filter(|record| wanted.contains(&record.id) && seen.insert(record.id.clone()))
+        .collect()
 }
 
 /// A hop read in one fixed direction (from the smaller id), so that a hop found from both

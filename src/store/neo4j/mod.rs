@@ -25,8 +25,8 @@ pub use migrations::SearchMode;
 use super::plan::Reached;
 use super::search::{self, Candidate, MAX_CANDIDATES};
 use super::{
-    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
-    Store, StoreError, Subgraph, WalkPath, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
+    Plan, Store, StoreError, Subgraph, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -456,13 +456,18 @@ impl Store for Neo4jStore {
         Ok(subgraph)
     }
 
-    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+    async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
         if query.from == query.to || query.limit == 0 || query.max_hops == 0 {
-            return Ok(Vec::new());
+            return Ok(Paths::default());
         }
         let (text, params) = walk::paths(query);
         let rows = self.rows(&text, &params).await?;
-        rows.iter().map(walk::path).collect()
+        let paths = rows.iter().map(walk::path).collect::<Result<_, _>>()?;
+        let mut records = Vec::new();
+        for row in &rows {
+            records.extend(walk::records(row)?.into_iter().map(Arc::new));
+        }
+        Ok(Paths::of(paths).with_records(records))
     }
 
     async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {

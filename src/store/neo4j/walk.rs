@@ -71,7 +71,8 @@ fn hops_hold(filter: &WalkFilter, claim_ok: &str) -> String {
     )
 }
 
-/// The paths query and its parameters. Enumerating whole paths grows with the branching
+/// The paths query and its parameters; each path's row carries the records of the nodes
+/// along it (only the rows kept by `LIMIT` build them). Enumerating whole paths grows with the branching
 /// to the power of the hops; this meets in the middle instead: the half paths from each
 /// end (at most half the hops), joined where they meet. A path of `h` hops is split once,
 /// its first `ceil(h / 2)` hops on the left, so no path is found twice.
@@ -103,10 +104,10 @@ WITH pl, pr
 WHERE (length(pl) = length(pr) OR length(pl) = length(pr) + 2) AND length(pl) > 0
   AND none(n IN nodes(pl)[0..-1] WHERE n IN nodes(pr))
 WITH nodes(pl) + reverse(nodes(pr))[1..] AS ns, relationships(pl) + reverse(relationships(pr)) AS rs
-WITH [n IN ns | n.id] AS ids, [r IN rs | type(r)] AS types
-RETURN ids, types
+WITH ns, [n IN ns | n.id] AS ids, [r IN rs | type(r)] AS types
 ORDER BY size(ids), ids, types
-LIMIT $limit",
+LIMIT $limit
+RETURN ids, types, [n IN ns | {{id: n.id, p: properties(n)}}] AS records",
         types = types(&query.filter),
     );
     params.extend([
@@ -217,7 +218,7 @@ WITH {carried}, f{next}, seen{level} + [x IN f{next} | x.id] AS seen{next}",
     (text, params)
 }
 
-/// The nodes the neighbourhood query reached, from its `records` column (repeats kept).
+/// The nodes a walk query returns with a row, from its `records` column (repeats kept).
 pub fn records(row: &Row) -> Result<Vec<NodeRecord>, StoreError> {
     let records: Vec<Map<String, Value>> = row
         .get("records")

@@ -22,8 +22,8 @@ use cache::NodeCache;
 pub use cache::DEFAULT_CACHE_BYTES;
 
 use super::{
-    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Plan,
-    Store, StoreError, Subgraph, WalkPath, WriteBatch,
+    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
+    Plan, Store, StoreError, Subgraph, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -221,9 +221,17 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn paths(&self, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
-        let query = query.clone();
-        self.readers.read(move |c| walk::paths(c, &query)).await
+    async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
+        let (query, cache) = (query.clone(), Arc::clone(&self.nodes));
+        self.readers
+            .read(move |c| {
+                sql::in_snapshot(c, &cache, |tx, generation| {
+                    let found = Paths::of(walk::paths(tx, &query)?);
+                    let records = sql::cached_nodes(tx, &found.touched(), generation)?;
+                    Ok(found.with_records(records))
+                })
+            })
+            .await
     }
 
     async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
