@@ -207,6 +207,12 @@ impl NodeId {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// The order of the ids' texts (`Label:key`), without writing them out: no label is a
+    /// prefix of another, so the labels' names decide first, then the keys.
+    pub fn cmp_as_text(&self, other: &NodeId) -> std::cmp::Ordering {
+        (self.label.as_str(), &*self.key).cmp(&(other.label.as_str(), &*other.key))
+    }
 }
 
 impl fmt::Display for NodeId {
@@ -225,5 +231,28 @@ impl TryFrom<String> for NodeId {
 impl From<NodeId> for String {
     fn from(id: NodeId) -> Self {
         id.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_compare_as_their_texts_do() {
+        let keys = ["a", "ab", "b", "a-b", "a:b", "Z", "é"];
+        let ids: Vec<NodeId> = Label::ALL
+            .iter()
+            .flat_map(|label| keys.iter().map(|key| NodeId::new(*label, key)))
+            .collect();
+        for a in &ids {
+            for b in &ids {
+                assert_eq!(
+                    a.cmp_as_text(b),
+                    a.to_string().cmp(&b.to_string()),
+                    "{a} and {b}"
+                );
+            }
+        }
     }
 }

@@ -2,10 +2,11 @@
 //! adjacency (`edges` by source and by destination), read in batches inside one read
 //! transaction.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use rusqlite::{Connection, Row};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::cache::Generation;
 use super::sql::id_list;
@@ -94,22 +95,37 @@ fn for_each_row(
     Ok(())
 }
 
+/// An id from a text column.
+fn id(text: &str) -> Result<NodeId, StoreError> {
+    NodeId::parse(text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
+}
+
+/// `entities` by their text, so that a row naming one shares its id rather than parse it.
+fn by_text(entities: &[NodeId]) -> HashMap<String, &NodeId> {
+    entities.iter().map(|id| (id.to_string(), id)).collect()
+}
+
 /// Every hop leaving these entities that the filter admits.
 fn hops_leaving(
     c: &Connection,
     filter: &WalkFilter,
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
+    let near = by_text(entities);
     let mut hops = Vec::new();
     for_each_row(c, &HOPS_LEAVING, filter, entities, |row| {
         let (from_link, to_link) = (rel(text(row, 1)?)?, rel(text(row, 3)?)?);
         if filter.joins(from_link, to_link) {
+            let from = text(row, 0)?;
             hops.push(WalkHop {
-                from: sql::parse_id(text(row, 0)?.to_string())?,
+                from: match near.get(from) {
+                    Some(&known) => known.clone(),
+                    None => id(from)?,
+                },
                 from_link,
-                claim: sql::parse_id(text(row, 2)?.to_string())?,
+                claim: id(text(row, 2)?)?,
                 to_link,
-                to: sql::parse_id(text(row, 4)?.to_string())?,
+                to: id(text(row, 4)?)?,
             });
         }
         Ok(())
@@ -126,28 +142,32 @@ fn hops_among(
     filter: &WalkFilter,
     entities: &[NodeId],
 ) -> Result<Vec<WalkHop>, StoreError> {
-    // Rows name one of `entities` by its place in the slice, so a row costs one allocation
-    // (its claim's id), and the claims are grouped by sorting rather than hashing.
+    // Rows name one of `entities` by its place in the slice, and their claims' ids go into
+    // one buffer, so a row allocates nothing; the claims are grouped by sorting.
     let names: Vec<String> = entities.iter().map(NodeId::to_string).collect();
     let place: HashMap<&str, usize> = names
         .iter()
         .enumerate()
         .map(|(i, name)| (name.as_str(), i))
         .collect();
-    let mut ends: Vec<(Box<str>, usize, RelType)> = Vec::new();
+    let mut claim_ids = String::new();
+    let mut ends: Vec<(std::ops::Range<usize>, usize, RelType)> = Vec::new();
     for_each_row(c, LINKS, filter, entities, |row| {
         if let Some(&entity) = place.get(text(row, 0)?) {
-            ends.push((text(row, 2)?.into(), entity, rel(text(row, 1)?)?));
+            let start = claim_ids.len();
+            claim_ids.push_str(text(row, 2)?);
+            ends.push((start..claim_ids.len(), entity, rel(text(row, 1)?)?));
         }
         Ok(())
     })?;
-    ends.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let claim_of = |end: &(std::ops::Range<usize>, usize, RelType)| &claim_ids[end.0.clone()];
+    ends.sort_unstable_by(|a, b| claim_of(a).cmp(claim_of(b)));
     let mut hops = Vec::new();
     for ends in ends
-        .chunk_by(|a, b| a.0 == b.0)
+        .chunk_by(|a, b| claim_of(a) == claim_of(b))
         .filter(|ends| ends.len() > 1)
     {
-        let claim = sql::parse_id(ends[0].0.to_string())?;
+        let claim = id(claim_of(&ends[0]))?;
         for (i, (_, from, from_link)) in ends.iter().enumerate() {
             for (_, to, to_link) in &ends[i + 1..] {
                 if from != to && filter.joins(*from_link, *to_link) {
@@ -221,7 +241,7 @@ impl<'c> Adjacency<'c> {
         Self {
             c,
             filter,
-            hops: HashMap::new(),
+            hops: HashMap::default(),
         }
     }
 
@@ -248,13 +268,12 @@ impl<'c> Adjacency<'c> {
                 continue;
             };
             // The order paths are enumerated in: by the ids along them, then the links.
-            hops.sort_by_cached_key(|h| {
-                (
-                    h.claim.to_string(),
-                    h.to.to_string(),
-                    h.from_link.as_str(),
-                    h.to_link.as_str(),
-                )
+            hops.sort_by(|a, b| {
+                a.claim
+                    .cmp_as_text(&b.claim)
+                    .then_with(|| a.to.cmp_as_text(&b.to))
+                    .then_with(|| a.from_link.as_str().cmp(b.from_link.as_str()))
+                    .then_with(|| a.to_link.as_str().cmp(b.to_link.as_str()))
             });
             hops.dedup();
         }
@@ -277,7 +296,7 @@ struct Distances {
 impl Distances {
     fn new(target: &NodeId) -> Self {
         Self {
-            known: HashMap::from([(target.clone(), 0)]),
+            known: HashMap::from_iter([(target.clone(), 0)]),
             frontier: vec![target.clone()],
             depth: 0,
         }
@@ -324,12 +343,12 @@ fn shortest_length(
 ) -> Result<Option<usize>, StoreError> {
     let mut sides = [
         (
-            HashMap::from([(from.clone(), 0usize)]),
+            HashMap::from_iter([(from.clone(), 0usize)]),
             vec![from.clone()],
             0usize,
         ),
         (
-            HashMap::from([(to.clone(), 0usize)]),
+            HashMap::from_iter([(to.clone(), 0usize)]),
             vec![to.clone()],
             0usize,
         ),
@@ -432,7 +451,7 @@ pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, 
         // entities that can still reach the target in the hops left; beyond that depth a
         // distance is only known to be larger, which prunes the second half.
         distances.reach(&mut adjacency, length / 2)?;
-        let mut visited = HashSet::from([query.from.clone()]);
+        let mut visited = HashSet::from_iter([query.from.clone()]);
         extend(
             &mut adjacency,
             &distances,
@@ -463,7 +482,7 @@ pub(super) fn neighbourhood(
         return Ok(Neighbourhood::default());
     }
     let mut adjacency = Adjacency::new(c, &query.filter);
-    let mut distance: HashMap<NodeId, usize> = HashMap::from([(query.centre.clone(), 0)]);
+    let mut distance: HashMap<NodeId, usize> = HashMap::from_iter([(query.centre.clone(), 0)]);
     let mut frontier = vec![query.centre.clone()];
     let mut levels = Vec::new();
     for level in 0..query.depth {
