@@ -72,10 +72,10 @@ fn hops_hold(filter: &WalkFilter, claim_ok: &str) -> String {
 }
 
 /// The paths query and its parameters; each path's row carries the records of the nodes
-/// along it (only the rows kept by `LIMIT` build them). Enumerating whole paths grows with the branching
-/// to the power of the hops; this meets in the middle instead: the half paths from each
-/// end (at most half the hops), joined where they meet. A path of `h` hops is split once,
-/// its first `ceil(h / 2)` hops on the left, so no path is found twice.
+/// along it (only the rows kept by `LIMIT` build them). Enumerating whole paths grows with
+/// the branching to the power of the hops; this meets in the middle instead: the half
+/// paths from each end (at most half the hops), joined where they meet. A path of `h` hops
+/// is split once, its first `ceil(h / 2)` hops on the left, so no path is found twice.
 pub fn paths(query: &PathQuery) -> (String, Vec<(&'static str, Value)>) {
     let (claim_ok, mut params) = admits(&query.filter, "ns[i]");
     let holds = hops_hold(&query.filter, &claim_ok);
