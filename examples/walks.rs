@@ -353,8 +353,9 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, fresh: bo
     // Pairs four hops apart, found (untimed) among pseudo-random pairs.
     let mut sequence = Sequence(7);
     let mut four = Vec::new();
+    let path_rows = wanted("shortestPath, 4 hops apart") || wanted("paths, 4 hops apart");
     for _ in 0..2_000 {
-        if four.len() >= 20 {
+        if four.len() >= 20 || !path_rows {
             break;
         }
         let (a, b) = (
@@ -375,7 +376,10 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, fresh: bo
             four.push((a, b));
         }
     }
-    assert!(!four.is_empty(), "the graph has pairs four hops apart");
+    assert!(
+        !four.is_empty() || !path_rows,
+        "the graph has pairs four hops apart"
+    );
     let pairs: Vec<Value> = four
         .iter()
         .map(|(a, b)| json!({ "from": gid(a), "to": gid(b) }))
@@ -474,6 +478,57 @@ async fn measure(name: &str, store: Arc<dyn Store>, options: &Options, fresh: bo
             "neighbourhood(depth 2), ordinary node", p50, p99
         );
     }
+    let paired = "neighbourhood(depth 2), ordinary node: GraphQL / bare, paired";
+    if wanted(paired) {
+        paired_neighbourhoods(paired, &app, &store, runs).await;
+    }
+}
+
+/// The ordinary neighbourhood through GraphQL and as the bare store call, alternately on
+/// the same centre, so that both meet the same server state: p50 of each, and the median
+/// of the per-centre ratios. (Run one after the other, the second series meets a server
+/// warmed, or burdened, by the first.)
+async fn paired_neighbourhoods(label: &str, app: &App, store: &Arc<dyn Store>, runs: usize) {
+    let mut graphql_times = Vec::new();
+    let mut bare_times = Vec::new();
+    let mut ratios = Vec::new();
+    let started = Instant::now();
+    for i in 0..runs {
+        if i >= 3 && started.elapsed() > BUDGET {
+            break;
+        }
+        let centre = person((i % 20 + 1) * 97);
+        let mut pair = [Duration::ZERO; 2];
+        // Alternate which goes first, so that neither always meets the other's leftovers.
+        for turn in [i % 2, 1 - i % 2] {
+            let began = Instant::now();
+            if turn == 0 {
+                graphql(app, NEIGHBORHOOD, json!({ "id": gid(&centre) })).await;
+            } else {
+                store
+                    .neighbourhood(&NeighbourhoodQuery {
+                        centre: centre.clone(),
+                        depth: 2,
+                        filter: no_filter(),
+                        max_nodes: 500,
+                    })
+                    .await
+                    .expect("neighbourhood");
+            }
+            pair[turn] = began.elapsed();
+        }
+        graphql_times.push(pair[0]);
+        bare_times.push(pair[1]);
+        ratios.push(pair[0].as_secs_f64() / pair[1].as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ran = ratios.len();
+    println!(
+        "  {label}: {:.2?} / {:.2?}, median ratio {:.2}  ({ran} pairs)",
+        percentile(&mut graphql_times, 0.5),
+        percentile(&mut bare_times, 0.5),
+        ratios[ran / 2]
+    );
 }
 
 #[tokio::main]
