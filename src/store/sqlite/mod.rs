@@ -226,9 +226,7 @@ impl Store for SqliteStore {
         self.readers
             .read(move |c| {
                 sql::in_snapshot(c, &cache, |tx, generation| {
-                    let found = Paths::of(walk::paths(tx, &query)?);
-                    let records = sql::cached_nodes(tx, &found.touched(), generation)?;
-                    Ok(found.with_records(records))
+                    walk::paths(tx, &query, generation)
                 })
             })
             .await

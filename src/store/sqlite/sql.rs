@@ -81,8 +81,8 @@ fn decode(id: String, props: String) -> Result<NodeRecord, StoreError> {
     Ok(NodeRecord { id, props })
 }
 
-pub(super) fn parse_id(text: String) -> Result<NodeId, StoreError> {
-    NodeId::parse(&text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
+pub(super) fn parse_id(text: &str) -> Result<NodeId, StoreError> {
+    NodeId::parse(text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
 }
 
 const NODES: &str = "SELECT id, props FROM nodes WHERE id IN (SELECT value FROM json_each(?1))";
@@ -143,9 +143,9 @@ fn edges_where(
     rows.map(|row| {
         let (from, to) = row.map_err(internal)?;
         Ok(EdgeRecord {
-            from: parse_id(from)?,
+            from: parse_id(&from)?,
             rel,
-            to: parse_id(to)?,
+            to: parse_id(&to)?,
         })
     })
     .collect()
@@ -449,7 +449,7 @@ pub(super) fn search(
         .map(|row| {
             let (id, primary, secondary) = row.map_err(internal)?;
             Ok(Candidate {
-                id: parse_id(id)?,
+                id: parse_id(&id)?,
                 primary,
                 secondary,
             })

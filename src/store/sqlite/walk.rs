@@ -14,7 +14,7 @@ use super::{internal, sql};
 use crate::model::record::NodeRecord;
 use crate::model::{NodeId, RelType};
 use crate::store::walk::{
-    Neighbourhood, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath,
+    Neighbourhood, NeighbourhoodQuery, PathQuery, Paths, WalkFilter, WalkHop, WalkPath,
 };
 use crate::store::StoreError;
 
@@ -95,11 +95,6 @@ fn for_each_row(
     Ok(())
 }
 
-/// An id from a text column.
-fn id(text: &str) -> Result<NodeId, StoreError> {
-    NodeId::parse(text).ok_or_else(|| StoreError::Internal(format!("bad id {text}")))
-}
-
 /// `entities` by their text, so that a row naming one shares its id rather than parse it.
 fn by_text(entities: &[NodeId]) -> HashMap<String, &NodeId> {
     entities.iter().map(|id| (id.to_string(), id)).collect()
@@ -120,12 +115,12 @@ fn hops_leaving(
             hops.push(WalkHop {
                 from: match near.get(from) {
                     Some(&known) => known.clone(),
-                    None => id(from)?,
+                    None => sql::parse_id(from)?,
                 },
                 from_link,
-                claim: id(text(row, 2)?)?,
+                claim: sql::parse_id(text(row, 2)?)?,
                 to_link,
-                to: id(text(row, 4)?)?,
+                to: sql::parse_id(text(row, 4)?)?,
             });
         }
         Ok(())
@@ -167,7 +162,7 @@ fn hops_among(
         .chunk_by(|a, b| claim_of(a) == claim_of(b))
         .filter(|ends| ends.len() > 1)
     {
-        let claim = id(claim_of(&ends[0]))?;
+        let claim = sql::parse_id(claim_of(&ends[0]))?;
         for (i, (_, from, from_link)) in ends.iter().enumerate() {
             for (_, to, to_link) in &ends[i + 1..] {
                 if from != to && filter.joins(*from_link, *to_link) {
@@ -229,7 +224,7 @@ fn filter_facts(c: &Connection, claims: &[NodeId]) -> Result<Vec<NodeRecord>, St
         let props = serde_json::from_str(&facts)
             .map_err(|e| StoreError::Internal(format!("facts of {id}: {e}")))?;
         Ok(NodeRecord {
-            id: sql::parse_id(id)?,
+            id: sql::parse_id(&id)?,
             props,
         })
     })
@@ -434,8 +429,20 @@ fn extend(
     Ok(())
 }
 
+/// The `limit` shortest simple paths in path order, with the records of what they pass
+/// through, all as one transaction sees them.
+pub(super) fn paths(
+    c: &Connection,
+    query: &PathQuery,
+    generation: Option<&Generation>,
+) -> Result<Paths, StoreError> {
+    let found = Paths::of(shortest_paths(c, query)?);
+    let records = sql::cached_nodes(c, &found.touched(), generation)?;
+    Ok(found.with_records(records))
+}
+
 /// The `limit` shortest simple paths, shortest first, each length in path order.
-pub(super) fn paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
+fn shortest_paths(c: &Connection, query: &PathQuery) -> Result<Vec<WalkPath>, StoreError> {
     let mut adjacency = Adjacency::new(c, &query.filter);
     let mut distances = Distances::new(&query.to);
     let mut found = Vec::new();
