@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use cache::NodeCache;
 pub use cache::DEFAULT_CACHE_BYTES;
+use cache::{Generation, NodeCache};
 
 use super::{
     ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
@@ -184,6 +184,21 @@ fn internal(error: rusqlite::Error) -> StoreError {
     }
 }
 
+impl SqliteStore {
+    /// Runs `work` on a reader inside one read transaction, with the node cache as of what
+    /// that transaction sees: for every read that returns records.
+    async fn read_snapshot<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, Option<&Generation>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let cache = Arc::clone(&self.nodes);
+        self.readers
+            .read(move |c| sql::in_snapshot(c, &cache, work))
+            .await
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -191,9 +206,8 @@ impl Store for SqliteStore {
     }
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
-        let (ids, cache) = (ids.to_vec(), Arc::clone(&self.nodes));
-        self.readers
-            .read(move |c| sql::nodes_as_of_now(c, &ids, &cache))
+        let ids = ids.to_vec();
+        self.read_snapshot(move |tx, generation| sql::cached_nodes(tx, &ids, generation))
             .await
     }
 
@@ -215,31 +229,20 @@ impl Store for SqliteStore {
     }
 
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {
-        let (roots, plan, cache) = (roots.to_vec(), plan.clone(), Arc::clone(&self.nodes));
-        self.readers
-            .read(move |c| sql::expand(c, &roots, &plan, &cache))
+        let (roots, plan) = (roots.to_vec(), plan.clone());
+        self.read_snapshot(move |tx, generation| sql::expand(tx, &roots, &plan, generation))
             .await
     }
 
     async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
-        let (query, cache) = (query.clone(), Arc::clone(&self.nodes));
-        self.readers
-            .read(move |c| {
-                sql::in_snapshot(c, &cache, |tx, generation| {
-                    walk::paths(tx, &query, generation)
-                })
-            })
+        let query = query.clone();
+        self.read_snapshot(move |tx, generation| walk::paths(tx, &query, generation))
             .await
     }
 
     async fn neighbourhood(&self, query: &NeighbourhoodQuery) -> Result<Neighbourhood, StoreError> {
-        let (query, cache) = (query.clone(), Arc::clone(&self.nodes));
-        self.readers
-            .read(move |c| {
-                sql::in_snapshot(c, &cache, |tx, generation| {
-                    walk::neighbourhood(tx, &query, generation)
-                })
-            })
+        let query = query.clone();
+        self.read_snapshot(move |tx, generation| walk::neighbourhood(tx, &query, generation))
             .await
     }
 

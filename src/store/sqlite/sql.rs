@@ -310,30 +310,10 @@ pub(super) fn in_snapshot<T>(
     read(&tx, generation.as_deref())
 }
 
-/// The nodes of these ids, with the cache as of what one transaction sees.
-pub(super) fn nodes_as_of_now(
-    c: &mut Connection,
-    ids: &[NodeId],
-    cache: &NodeCache,
-) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
-    in_snapshot(c, cache, |tx, generation| cached_nodes(tx, ids, generation))
-}
-
-/// The roots and what the plan reaches from them, inside one read transaction: one
-/// statement per step (in process, a statement costs no round trip), then one for all the
-/// nodes reached.
+/// The roots and what the plan reaches from them, inside the caller's read transaction:
+/// one statement per step (in process, a statement costs no round trip), then one for all
+/// the nodes reached.
 pub(super) fn expand(
-    c: &mut Connection,
-    roots: &[NodeId],
-    plan: &Plan,
-    cache: &NodeCache,
-) -> Result<Subgraph, StoreError> {
-    in_snapshot(c, cache, |tx, generation| {
-        expand_in(tx, roots, plan, generation)
-    })
-}
-
-fn expand_in(
     tx: &Connection,
     roots: &[NodeId],
     plan: &Plan,
