@@ -88,8 +88,9 @@ pub struct StoreConfig {
     /// whose resident memory then stays flat however large the store grows.
     #[arg(long, env = "KG_SQLITE_MMAP_MIB", value_parser = clap::value_parser!(u32).range(0..=65_536))]
     pub sqlite_mmap_mib: Option<u32>,
-    /// How many MiB (of their stored JSON) of the embedded store's nodes are kept decoded
-    /// between reads, so that pages read again are not decoded again. Default: 16 for
+    /// How many MiB (of their stored JSON) of the embedded store's nodes, and of the links
+    /// read ahead from them (a quarter of it), are kept decoded between reads, so that pages
+    /// read again are neither decoded nor looked up again. Default: 16 for
     /// `kg serve`, 0 for `kg import` and `kg export`, which read each node about once.
     #[arg(long, env = "KG_NODE_CACHE_MIB", value_parser = clap::value_parser!(u32).range(0..=65_536))]
     pub node_cache_mib: Option<u32>,

@@ -1,5 +1,6 @@
-//! Decoded nodes kept between reads, so that a page read again (the first page of a
-//! listing, the people on it) is not fetched and decoded from JSON again.
+//! Decoded nodes, and the links a read-ahead followed from them, kept between reads, so that
+//! a page read again (the first page of a listing, the people on it, who reported it) is
+//! neither fetched and decoded from JSON nor looked up in the edge indexes again.
 //!
 //! The cache holds the nodes of one version of the database: every batch bumps a count of
 //! writes in its own transaction, and a read uses the cache only when its transaction sees
@@ -14,9 +15,14 @@ use quick_cache::Weighter;
 
 use crate::model::record::NodeRecord;
 use crate::model::NodeId;
+use crate::store::plan::Hop;
 
 /// Default bound on what the cache holds, in bytes of stored JSON.
 pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
+
+/// The share of the bound that links take: a node's links are a few ids, its JSON hundreds
+/// of bytes, so a quarter holds the links of many more nodes than the rest holds nodes.
+const LINK_SHARE: u64 = 4;
 
 /// A node as cached: the shared record and the size of its stored JSON, its weight.
 #[derive(Clone)]
@@ -35,10 +41,24 @@ impl Weighter<NodeId, Cached> for StoredBytes {
     }
 }
 
-/// The nodes as of one count of writes.
+/// The far ends of one kind of link from one node, in no particular order.
+pub(super) type FarEnds = Arc<[NodeId]>;
+
+#[derive(Clone)]
+struct IdBytes;
+
+impl Weighter<(NodeId, Hop), FarEnds> for IdBytes {
+    fn weight(&self, _: &(NodeId, Hop), ends: &FarEnds) -> u64 {
+        // An id is a shared pointer to text of about 24 bytes (often shared with the nodes).
+        64 + 48 * ends.len() as u64
+    }
+}
+
+/// The nodes, and the links followed from them, as of one count of writes.
 pub(super) struct Generation {
     version: u64,
     nodes: Cache<NodeId, Cached, StoredBytes>,
+    links: Cache<(NodeId, Hop), FarEnds, IdBytes>,
 }
 
 impl Generation {
@@ -56,6 +76,15 @@ impl Generation {
                 stored_bytes,
             },
         );
+    }
+
+    /// The far ends of `hop` from `near`, when known (possibly none).
+    pub fn links(&self, near: &NodeId, hop: Hop) -> Option<FarEnds> {
+        self.links.get(&(near.clone(), hop))
+    }
+
+    pub fn insert_links(&self, near: NodeId, hop: Hop, ends: FarEnds) {
+        self.links.insert((near, hop), ends);
     }
 }
 
@@ -86,9 +115,11 @@ impl NodeCache {
             Some(generation) if generation.version > version => None,
             _ => {
                 // Sized for a few pages at first; it grows up to the byte bound.
+                let links = self.bytes / LINK_SHARE;
                 let generation = Arc::new(Generation {
                     version,
-                    nodes: Cache::with_weighter(1024, self.bytes, StoredBytes),
+                    nodes: Cache::with_weighter(1024, self.bytes - links, StoredBytes),
+                    links: Cache::with_weighter(1024, links, IdBytes),
                 });
                 *current = Some(Arc::clone(&generation));
                 Some(generation)

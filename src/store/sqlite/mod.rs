@@ -272,7 +272,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::Label;
+    use crate::model::record::EdgeRecord;
+    use crate::model::{Label, RelType};
+    use crate::store::plan::{Hop, Step};
+    use crate::store::Direction;
 
     fn person(key: &str, name: &str) -> NodeRecord {
         let props = json!({ "id": format!("Person:{key}"), "name": name });
@@ -289,6 +292,68 @@ mod tests {
             .get("name")?
             .as_str()
             .map(str::to_string)
+    }
+
+    /// The far ends of the one step of `plan` from `root`, by key, sorted.
+    async fn reached_keys(store: &SqliteStore, root: &NodeId, plan: &Plan) -> Vec<String> {
+        let subgraph = store
+            .expand(std::slice::from_ref(root), plan)
+            .await
+            .expect("expanded");
+        let mut keys: Vec<String> = subgraph
+            .reached
+            .iter()
+            .filter(|r| r.step == 1)
+            .map(|r| r.id.key().to_string())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[tokio::test]
+    async fn cached_links_never_outlive_a_write() {
+        let dir = tempfile::tempdir().expect("a temporary dir");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        let (ada, bob, eve) = (
+            person("ada", "Ada"),
+            person("bob", "Bob"),
+            person("eve", "Eve"),
+        );
+        let link = |to: &NodeRecord| EdgeRecord {
+            from: ada.id.clone(),
+            rel: RelType::Relays,
+            to: to.id.clone(),
+        };
+        let batch = WriteBatch {
+            nodes: vec![ada.clone(), bob.clone(), eve.clone()],
+            edges: vec![link(&bob)],
+            ..WriteBatch::default()
+        };
+        store.apply(&batch).await.expect("written");
+        let plan = Plan {
+            steps: vec![Step::new(Hop::new(RelType::Relays, Direction::Out))],
+        };
+        let back = Plan {
+            steps: vec![Step::new(Hop::new(RelType::Relays, Direction::In))],
+        };
+        for _ in 0..2 {
+            // The second read of each comes from the cache, a node without links included.
+            assert_eq!(reached_keys(&store, &ada.id, &plan).await, ["bob"]);
+            assert!(reached_keys(&store, &eve.id, &back).await.is_empty());
+        }
+        let added = WriteBatch {
+            edges: vec![link(&eve)],
+            ..WriteBatch::default()
+        };
+        store.apply(&added).await.expect("linked");
+        assert_eq!(reached_keys(&store, &ada.id, &plan).await, ["bob", "eve"]);
+        assert_eq!(reached_keys(&store, &eve.id, &back).await, ["ada"]);
+        let removed = WriteBatch {
+            removed_edges: vec![link(&bob)],
+            ..WriteBatch::default()
+        };
+        store.apply(&removed).await.expect("unlinked");
+        assert_eq!(reached_keys(&store, &ada.id, &plan).await, ["eve"]);
     }
 
     #[tokio::test]

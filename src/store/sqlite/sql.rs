@@ -311,8 +311,8 @@ pub(super) fn in_snapshot<T>(
 }
 
 /// The roots and what the plan reaches from them, inside the caller's read transaction:
-/// one statement per step (in process, a statement costs no round trip), then one for all
-/// the nodes reached.
+/// one statement per step (in process, a statement costs no round trip) for the links the
+/// cache does not know, then one for all the nodes reached that it does not hold.
 pub(super) fn expand(
     tx: &Connection,
     roots: &[NodeId],
@@ -324,26 +324,28 @@ pub(super) fn expand(
     let mut reached: Vec<Vec<(Option<NodeId>, NodeId)>> = vec![Vec::new(); flat.len() + 1];
     reached[0] = roots.iter().map(|id| (None, id.clone())).collect();
     for step in &flat {
-        let Hop {
-            rel,
-            direction,
-            attribute,
-        } = step.hop;
         let mut frontier: Vec<NodeId> = reached[step.parent]
             .iter()
             .map(|(_, id)| id.clone())
             .collect();
         frontier.sort();
         frontier.dedup();
-        if frontier.is_empty() {
+        let mut unknown = Vec::new();
+        for near in frontier {
+            match generation.and_then(|g| g.links(&near, step.hop)) {
+                Some(ends) => reached[step.number]
+                    .extend(ends.iter().map(|far| (Some(near.clone()), far.clone()))),
+                None => unknown.push(near),
+            }
+        }
+        if unknown.is_empty() {
             continue;
         }
-        for edge in edges_where(tx, &id_list(&frontier), rel, direction, attribute)? {
-            reached[step.number].push(match direction {
-                Direction::Out => (Some(edge.from), edge.to),
-                Direction::In => (Some(edge.to), edge.from),
-            });
+        let pairs = far_ends(tx, &unknown, step.hop)?;
+        if let Some(generation) = generation {
+            remember_links(generation, &unknown, step.hop, &pairs);
         }
+        reached[step.number].extend(pairs.into_iter().map(|(near, far)| (Some(near), far)));
     }
     let mut all: Vec<NodeId> = reached.iter().flatten().map(|(_, id)| id.clone()).collect();
     all.sort();
@@ -360,6 +362,37 @@ pub(super) fn expand(
         );
     }
     Ok(subgraph)
+}
+
+/// The links of `hop` from these nodes, as `(near, far)` pairs.
+fn far_ends(
+    tx: &Connection,
+    near: &[NodeId],
+    hop: Hop,
+) -> Result<Vec<(NodeId, NodeId)>, StoreError> {
+    let edges = edges_where(tx, &id_list(near), hop.rel, hop.direction, hop.attribute)?;
+    Ok(edges
+        .into_iter()
+        .map(|edge| match hop.direction {
+            Direction::Out => (edge.from, edge.to),
+            Direction::In => (edge.to, edge.from),
+        })
+        .collect())
+}
+
+/// Keeps the far ends of `hop` from each of `near`, none included: a node with no such
+/// link is known not to have one.
+fn remember_links(generation: &Generation, near: &[NodeId], hop: Hop, pairs: &[(NodeId, NodeId)]) {
+    let mut ends: rustc_hash::FxHashMap<&NodeId, Vec<NodeId>> =
+        near.iter().map(|id| (id, Vec::new())).collect();
+    for (from, far) in pairs {
+        if let Some(list) = ends.get_mut(from) {
+            list.push(far.clone());
+        }
+    }
+    for (from, list) in ends {
+        generation.insert_links(from.clone(), hop, list.into());
+    }
 }
 
 impl rusqlite::ToSql for crate::model::Label {
