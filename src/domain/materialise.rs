@@ -88,17 +88,18 @@ async fn event_updates(
         .map(|c| c.id.clone())
         .collect();
     let stored = graph.records(&occurrences).await?;
+    let derived: BTreeMap<&NodeId, &NodeRecord> = claims.iter().map(|r| (&r.id, r)).collect();
     let mut updates = BTreeMap::new();
     for claim in &about {
         let props = updates
             .entry(claim.subject.clone())
             .or_insert_with(Props::new);
         if claim.attribute == OCCURRED && !props.contains_key(STATUS_TIMELINE) {
-            let derived = claims
-                .iter()
-                .find(|r| r.id == claim.id)
+            let latest = derived
+                .get(&claim.id)
+                .copied()
                 .or_else(|| stored.get(&claim.id).map(|r| &**r));
-            if let Some(timeline) = derived.and_then(|r| StatusTimeline::from_props(&r.props)) {
+            if let Some(timeline) = latest.and_then(|r| StatusTimeline::from_props(&r.props)) {
                 props.extend(timeline.to_props());
             }
         }

@@ -176,4 +176,32 @@ mod tests {
             .count();
         assert!(kept <= 10, "{kept} entries of about 1 KB in 10 KB");
     }
+
+    #[test]
+    fn links_hold_no_more_than_their_share_of_the_bytes() {
+        use crate::model::RelType;
+        use crate::store::Direction;
+        let cache = NodeCache::new(40_000);
+        let generation = cache.at(1).expect("a generation");
+        let hop = Hop::new(RelType::Relays, Direction::Out);
+        let ends: FarEnds = (0..20)
+            .map(|i| NodeId::new(Label::Report, &i.to_string()))
+            .collect();
+        // Each entry weighs 64 + 48 * 20 = 1,024 bytes, against a share of 10,000.
+        for i in 0..1000 {
+            generation.insert_links(
+                NodeId::new(Label::Person, &i.to_string()),
+                hop,
+                Arc::clone(&ends),
+            );
+        }
+        let kept = (0..1000)
+            .filter(|i| {
+                generation
+                    .links(&NodeId::new(Label::Person, &i.to_string()), hop)
+                    .is_some()
+            })
+            .count();
+        assert!((1..=10).contains(&kept), "{kept} entries of 1 KB in 10 KB");
+    }
 }
