@@ -313,7 +313,7 @@ fn main() {
         }
         println!("| | kg (embedded) | async-graphql floor | kg / floor |");
         println!("|---|---|---|---|");
-        // Interleaved: kg, floor, kg, floor; the medians of the two rounds' figures.
+        // Interleaved: kg, floor, kg, floor; each cell is the mean of the two rounds.
         let mut rows = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
         for _ in 0..2 {
             rows[0]
