@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Data, Executor, Request, Response, ServerError};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 
 use super::cost::CostLimits;
 use super::errors::give_default_codes;
@@ -28,6 +31,20 @@ pub struct KgExecutor {
     graph: Graph,
     cost: Arc<CostLimits>,
     metrics: Arc<Metrics>,
+    parsed: Arc<Cache<String, Arc<ExecutableDocument>, QueryBytes>>,
+}
+
+/// How much parsed documents are kept, by the bytes of their query text.
+const PARSED_QUERY_BYTES: u64 = 1 << 20;
+
+#[derive(Clone)]
+struct QueryBytes;
+
+impl Weighter<String, Arc<ExecutableDocument>> for QueryBytes {
+    fn weight(&self, query: &String, _: &Arc<ExecutableDocument>) -> u64 {
+        // A parsed document is some times larger than its text; the bound is approximate.
+        query.len() as u64 + 64
+    }
 }
 
 impl KgExecutor {
@@ -42,6 +59,7 @@ impl KgExecutor {
             graph,
             cost: Arc::new(cost),
             metrics,
+            parsed: Arc::new(Cache::with_weighter(256, PARSED_QUERY_BYTES, QueryBytes)),
         }
     }
 
@@ -80,7 +98,20 @@ impl KgExecutor {
     /// The request with its own reads, once it fits the bounds; else the error that
     /// refuses it.
     fn prepare(&self, mut request: Request) -> Result<Request, ServerError> {
+        // Frontends send the same few queries again and again, and parsing one is about a
+        // tenth of a small request: a query parsed before is reused (validation still runs
+        // on every request).
+        let known = self.parsed.get(&request.query);
+        if let Some(document) = &known {
+            request.set_parsed_query(ExecutableDocument::clone(document));
+        }
         self.cost.check(&mut request)?;
+        if known.is_none() {
+            if let Ok(document) = request.parsed_query() {
+                let document = Arc::new(document.clone());
+                self.parsed.insert(request.query.clone(), document);
+            }
+        }
         Ok(request.data(RequestReads::new(self.graph.clone())))
     }
 }

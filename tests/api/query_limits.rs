@@ -138,3 +138,31 @@ async fn an_analysts_neighbourhood_and_a_frontends_page_fit_the_default_bounds()
                 assertions(first: 10) { edges { node { stance report { title publisher { name } } } } } } } } } } } }";
     app.data_with(query, json!({ "id": musk })).await;
 }
+
+#[tokio::test]
+async fn a_query_asked_again_is_checked_again_with_its_new_variables() {
+    // The executor reuses the parse of a query text it has seen: the bounds, which depend
+    // on the variables, and validation must still apply to every request.
+    let app = TestApp::seeded(Backend::Embedded).await;
+    let query = "query($n: Int!) { claims(first: $n) { edges { node { assertions(first: $n) {
+        edges { node { report { assertions(first: $n) { edges { node { stance } } } } } } } } } } }";
+    let small = app.data_with(query, json!({ "n": 2 })).await;
+    assert!(small["claims"]["edges"].as_array().is_some(), "{small}");
+    app.calls.reset();
+    let errors = app.errors(query, json!({ "n": 100 })).await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{errors:#?}"
+    );
+    assert_eq!(errors[0]["extensions"]["bound"], "maxCost");
+    assert_eq!(app.calls.calls(), 0, "refused before any store call");
+    let errors = app.errors(query, json!({})).await;
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("n")),
+        "a missing variable is still refused: {errors:#?}"
+    );
+    let again = app.data_with(query, json!({ "n": 2 })).await;
+    assert_eq!(again, small);
+}
