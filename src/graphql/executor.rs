@@ -42,7 +42,7 @@ struct QueryBytes;
 
 impl Weighter<String, Arc<ExecutableDocument>> for QueryBytes {
     fn weight(&self, query: &String, _: &Arc<ExecutableDocument>) -> u64 {
-        // A parsed document is some times larger than its text; the bound is approximate.
+        // A parsed document is several times larger than its text: the bound is approximate.
         query.len() as u64 + 64
     }
 }
