@@ -173,7 +173,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             let store = open_store(&store).await?;
             let app = App::new(store);
             app.importer.rebuild_stale_statuses().await?;
-            Box::new(LocalTarget(app))
+            Box::new(LocalTarget::new(app))
         }
     };
     let options = FileImportOptions {

@@ -22,13 +22,13 @@ use crate::store::{Direction, WriteBatch};
 /// store as the batch will leave it.
 pub async fn status_updates(
     graph: &Graph,
-    batch: &WriteBatch,
+    batch: Arc<WriteBatch>,
 ) -> Result<Vec<NodeRecord>, DomainError> {
     let overlay = Graph::new(Arc::new(Overlay::new(
         Arc::clone(graph.store()),
-        batch.clone(),
+        Arc::clone(&batch),
     )));
-    let affected = affected_claims(&overlay, batch, &[]).await?;
+    let affected = affected_claims(&overlay, &batch, &[]).await?;
     timelines(&overlay, &affected).await
 }
 
@@ -41,7 +41,7 @@ pub async fn status_updates_with(
 ) -> Result<Vec<NodeRecord>, DomainError> {
     let overlay = Graph::new(Arc::new(Overlay::new(
         Arc::clone(graph.store()),
-        batch.clone(),
+        Arc::new(batch.clone()),
     )));
     let affected = affected_claims(&overlay, batch, changed).await?;
     timelines(&overlay, &affected).await

@@ -31,6 +31,13 @@ pub async fn status_inputs(
         .iter()
         .filter(|c| c.attribute == OCCURRED)
         .collect();
+    let mut occurrences_of: HashMap<&NodeId, Vec<&Claim>> = HashMap::new();
+    for occurrence in &occurrences {
+        occurrences_of
+            .entry(&occurrence.subject)
+            .or_default()
+            .push(occurrence);
+    }
     let conflicts = graph
         .linked(claim_ids, RelType::ConflictsWith, Direction::Out)
         .await?;
@@ -71,9 +78,10 @@ pub async fn status_inputs(
         let presupposes = if claim.attribute == OCCURRED {
             Vec::new()
         } else {
-            occurrences
-                .iter()
-                .filter(|occurrence| occurrence.subject == claim.subject)
+            occurrences_of
+                .get(&claim.subject)
+                .into_iter()
+                .flatten()
                 .map(|occurrence| PresupposedFacts {
                     claim: occurrence.id.clone(),
                     statement: occurrence.statement.clone(),

@@ -3,6 +3,7 @@
 //! size. A file whose first line is not a whole JSON value is read as one JSON document:
 //! one report, or an array of them.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::input::{Line, MergeKeys};
-use super::target::{ImportTarget, Merged};
+use super::target::{BatchOutcome, ImportTarget, Merged};
 use super::{InputError, InputErrorCode};
 
 /// How a file import runs.
@@ -125,7 +126,16 @@ pub async fn import_files(
             Some(path) => Some(Rejects::create(path)?),
             None => None,
         },
+        sent: VecDeque::new(),
     };
+    read_all(&mut run, paths).await?;
+    run.finish().await?;
+    Ok(run.summary)
+}
+
+/// Reads and sends every report of `paths`; stops early when `--strict` says so.
+async fn read_all(run: &mut Run<'_>, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let options = run.options;
     // Bytes of the files already read, so that progress runs over all of them.
     let mut offset = 0;
     for path in paths {
@@ -143,7 +153,7 @@ pub async fn import_files(
             reader.read_to_string(&mut rest)?;
             let items = whole_document(&name, &rest);
             if run.batch(items, offset + reader.get_ref().bytes).await? {
-                return Ok(run.summary);
+                return Ok(());
             }
             offset += reader.get_ref().bytes;
             continue;
@@ -165,18 +175,18 @@ pub async fn import_files(
             if batch.len() >= options.batch {
                 let items = std::mem::take(&mut batch);
                 if run.batch(items, offset + reader.get_ref().bytes).await? {
-                    return Ok(run.summary);
+                    return Ok(());
                 }
             }
             line = String::new();
             reader.read_line(&mut line)?;
         }
         if run.batch(batch, offset + reader.get_ref().bytes).await? {
-            return Ok(run.summary);
+            return Ok(());
         }
         offset += reader.get_ref().bytes;
     }
-    Ok(run.summary)
+    Ok(())
 }
 
 /// One `kg import` run's state.
@@ -186,6 +196,17 @@ struct Run<'a> {
     progress: &'a dyn Progress,
     summary: ImportSummary,
     rejects: Option<Rejects>,
+    /// Batches sent whose outcome has not come back yet, oldest first.
+    sent: VecDeque<Sent>,
+}
+
+/// A batch sent to the target: its items, and what was known of them before sending.
+struct Sent {
+    items: Vec<Item>,
+    /// The position among `items` of each input sent.
+    positions: Vec<usize>,
+    /// Items refused before sending (unreadable lines), by position.
+    refused: Vec<(usize, Vec<RejectionError>)>,
 }
 
 impl Run<'_> {
@@ -213,19 +234,108 @@ impl Run<'_> {
         Ok(self.summary.stopped)
     }
 
+    /// Sends a batch of report lines, and settles the batches whose outcome came back.
     async fn reports(&mut self, items: Vec<Item>) -> anyhow::Result<()> {
-        apply(
-            self.target,
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut refused: Vec<(usize, Vec<RejectionError>)> = Vec::new();
+        let mut inputs = Vec::new();
+        let mut positions = Vec::new();
+        for (position, item) in items.iter().enumerate() {
+            match &item.parsed {
+                Ok(Line::Report(input)) => {
+                    inputs.push(input.as_ref().clone());
+                    positions.push(position);
+                }
+                // Split off before: never reaches here.
+                Ok(Line::Merge(_)) => {}
+                Err(message) => refused.push((
+                    position,
+                    vec![RejectionError {
+                        code: InputErrorCode::InvalidValue.as_str().to_string(),
+                        input_path: String::new(),
+                        message: message.clone(),
+                    }],
+                )),
+            }
+        }
+        let strict = self.options.strict;
+        let sent = Sent {
             items,
-            self.options,
-            &mut self.summary,
-            &mut self.rejects,
-            self.progress,
-        )
-        .await
+            positions,
+            refused,
+        };
+        // Under --strict a batch with an unreadable line is not sent at all.
+        if strict && !sent.refused.is_empty() {
+            self.finish().await?;
+            return self.settle(sent, BatchOutcome::default());
+        }
+        self.sent.push_back(sent);
+        let outcomes = self.target.import_batch(&inputs, strict).await?;
+        self.settle_all(outcomes)
+    }
+
+    /// Waits for every batch sent, and settles them.
+    async fn finish(&mut self) -> anyhow::Result<()> {
+        let outcomes = self.target.finish().await?;
+        self.settle_all(outcomes)
+    }
+
+    fn settle_all(&mut self, outcomes: Vec<BatchOutcome>) -> anyhow::Result<()> {
+        for outcome in outcomes {
+            let Some(sent) = self.sent.pop_front() else {
+                anyhow::bail!("the import answered for a batch it was not sent");
+            };
+            self.settle(sent, outcome)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a batch's outcome, and reports its refused lines.
+    fn settle(&mut self, sent: Sent, outcome: BatchOutcome) -> anyhow::Result<()> {
+        let Sent {
+            items,
+            positions,
+            mut refused,
+        } = sent;
+        self.summary.created += outcome.created;
+        self.summary.already_present += outcome.already_present;
+        for (index, errors) in outcome.rejected {
+            let Some(position) = positions.get(index) else {
+                anyhow::bail!(
+                    "the import refused report {index} of a batch of {}",
+                    positions.len()
+                );
+            };
+            match refused.iter_mut().find(|(p, _)| p == position) {
+                Some((_, known)) => known.extend(errors),
+                None => refused.push((*position, errors)),
+            }
+        }
+        if self.options.strict && !refused.is_empty() {
+            self.summary.stopped = true;
+        }
+        refused.sort_by_key(|(position, _)| *position);
+        for (position, errors) in refused {
+            reject(
+                &mut self.summary,
+                &mut self.rejects,
+                self.progress,
+                &items[position],
+                errors,
+            )?;
+        }
+        self.progress.advance(items.len(), 0);
+        Ok(())
     }
 
     async fn merge(&mut self, item: Item, keys: &MergeKeys) -> anyhow::Result<()> {
+        // After every report before it.
+        self.finish().await?;
+        if self.summary.stopped {
+            return Ok(());
+        }
         match self.target.merge(keys).await? {
             Merged::Now => self.summary.merged += 1,
             Merged::Already => self.summary.already_present += 1,
@@ -290,67 +400,6 @@ fn whole_document(name: &str, text: &str) -> Vec<Item> {
             parsed: Err(format!("not JSON or NDJSON: {error}")),
         }],
     }
-}
-
-async fn apply(
-    target: &dyn ImportTarget,
-    items: Vec<Item>,
-    options: &FileImportOptions,
-    summary: &mut ImportSummary,
-    rejects: &mut Option<Rejects>,
-    progress: &dyn Progress,
-) -> anyhow::Result<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let mut refused: Vec<(usize, Vec<RejectionError>)> = Vec::new();
-    let mut inputs = Vec::new();
-    let mut positions = Vec::new();
-    for (position, item) in items.iter().enumerate() {
-        match &item.parsed {
-            Ok(Line::Report(input)) => {
-                inputs.push(input.as_ref().clone());
-                positions.push(position);
-            }
-            // Split off before: never reaches here.
-            Ok(Line::Merge(_)) => {}
-            Err(message) => refused.push((
-                position,
-                vec![RejectionError {
-                    code: InputErrorCode::InvalidValue.as_str().to_string(),
-                    input_path: String::new(),
-                    message: message.clone(),
-                }],
-            )),
-        }
-    }
-    // Under --strict a batch with an unreadable line is not sent at all.
-    if !options.strict || refused.is_empty() {
-        let outcome = target.import_batch(&inputs, options.strict).await?;
-        summary.created += outcome.created;
-        summary.already_present += outcome.already_present;
-        for (index, errors) in outcome.rejected {
-            let Some(position) = positions.get(index) else {
-                anyhow::bail!(
-                    "the import refused report {index} of a batch of {}",
-                    inputs.len()
-                );
-            };
-            match refused.iter_mut().find(|(p, _)| p == position) {
-                Some((_, known)) => known.extend(errors),
-                None => refused.push((*position, errors)),
-            }
-        }
-    }
-    if options.strict && !refused.is_empty() {
-        summary.stopped = true;
-    }
-    refused.sort_by_key(|(position, _)| *position);
-    for (position, errors) in refused {
-        reject(summary, rejects, progress, &items[position], errors)?;
-    }
-    progress.advance(items.len(), 0);
-    Ok(())
 }
 
 /// The rejected lines, as given, and their errors beside them.

@@ -393,7 +393,10 @@ impl Importer {
         moved: &[EdgeRecord],
     ) -> Result<usize, DomainError> {
         let store = self.graph.store();
-        let after = Graph::new(Arc::new(Overlay::new(Arc::clone(store), batch.clone())));
+        let after = Graph::new(Arc::new(Overlay::new(
+            Arc::clone(store),
+            Arc::new(batch.clone()),
+        )));
         let claims = after.claims_about(around).await?;
         let ids: Vec<NodeId> = claims.iter().map(|c| c.id.clone()).collect();
         let wanted = plan::conflict_links(&after, &claims, |_| true).await?;

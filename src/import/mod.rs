@@ -8,6 +8,7 @@ pub mod file;
 pub mod input;
 pub mod merge;
 mod partial;
+mod pipeline;
 mod plan;
 pub mod remote;
 mod resolve;
@@ -16,6 +17,7 @@ mod validate;
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use tokio::sync::{broadcast, Mutex};
 
@@ -26,6 +28,7 @@ pub use changes::StatusChange;
 pub use error::{ImportFailure, InputError, InputErrorCode, PathSegment};
 pub use input::ReportInput;
 pub use partial::PartialOutcome;
+pub use pipeline::Pipeline;
 pub use plan::{canonical, digest};
 
 use crate::domain::status::RULE_VERSION;
@@ -94,10 +97,7 @@ impl Importer {
             }
             path
         };
-        let mut checker = Checker::new();
-        for (index, input) in inputs.iter().enumerate() {
-            validate::check_shape(&mut checker, &path_of(index), input);
-        }
+        let checker = partial::shape_checker(inputs, &path_of);
         let _writing = self.writing.lock().await;
         until_current(
             || self.attempt(inputs, &path_of, checker.clone()),
@@ -112,7 +112,7 @@ impl Importer {
         &self,
         inputs: &[ReportInput],
         path_of: &impl Fn(usize) -> Vec<PathSegment>,
-        mut checker: Checker,
+        checker: Checker,
     ) -> Result<ImportOutcome, ImportFailure> {
         let version = self
             .graph
@@ -120,7 +120,41 @@ impl Importer {
             .import_version()
             .await
             .map_err(DomainError::from)?;
-        let resolver = resolve::Resolver::load(&self.graph, inputs).await?;
+        let derived = self
+            .derive(&self.graph, version, inputs, path_of, checker)
+            .await?;
+        if derived.batch.nodes.is_empty() {
+            return Ok(self.announce(derived, ApplyOutcome::default()));
+        }
+        let applied = self.graph.store().apply(&derived.batch).await;
+        match applied {
+            Ok(applied) => Ok(self.announce(derived, applied)),
+            Err(StoreError::GuardFailed { id, .. }) => {
+                // Another process imported the same key with other content since the
+                // check above.
+                let index = inputs
+                    .iter()
+                    .position(|i| report_key(i) == Some(id.key()))
+                    .unwrap_or(0);
+                let mut checker = Checker::new();
+                validate::report_conflict(&mut checker, &path_of(index), id.key());
+                Err(ImportFailure::Invalid(checker.errors))
+            }
+            Err(other) => Err(ImportFailure::Domain(other.into())),
+        }
+    }
+
+    /// Validates `inputs` and derives their batch on `graph` (the store, or the store as a
+    /// batch still being written will leave it), to be applied at import `version`.
+    async fn derive(
+        &self,
+        graph: &Graph,
+        version: u64,
+        inputs: &[ReportInput],
+        path_of: &impl Fn(usize) -> Vec<PathSegment>,
+        mut checker: Checker,
+    ) -> Result<Derived, ImportFailure> {
+        let resolver = resolve::Resolver::load(graph, inputs).await?;
         for (index, input) in inputs.iter().enumerate() {
             resolver.check(&mut checker, &path_of(index), index, input);
         }
@@ -141,58 +175,77 @@ impl Importer {
         let (mut batch, claims) = plan::build(&resolver, &fresh);
         plan::number_reports(&mut batch, version);
         let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
-        let mut applied = ApplyOutcome::default();
         let mut status_changes = Vec::new();
         if !batch.nodes.is_empty() {
-            plan::link_conflicts(&self.graph, &mut batch, &claims, &stored).await?;
-            batch.updates = materialise::status_updates(&self.graph, &batch).await?;
+            plan::link_conflicts(graph, &mut batch, &claims, &stored).await?;
+            // Shared with the overlay the statuses are derived on, then taken back whole.
+            let shared = Arc::new(std::mem::take(&mut batch));
+            let updates = materialise::status_updates(graph, Arc::clone(&shared)).await?;
+            batch = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+            batch.updates = updates;
             // One store read, spared when nobody listens.
             if self.status_changed.receiver_count() > 0 {
-                status_changes =
-                    changes::status_changes(self.graph.store().as_ref(), &batch).await?;
+                status_changes = changes::status_changes(graph.store().as_ref(), &batch).await?;
             }
             batch.expect_version = Some(version);
-            applied = match self.graph.store().apply(&batch).await {
-                Ok(applied) => applied,
-                Err(StoreError::GuardFailed { id, .. }) => {
-                    // Another process imported the same key with other content since the
-                    // check above.
-                    let index = inputs
-                        .iter()
-                        .position(|i| report_key(i) == Some(id.key()))
-                        .unwrap_or(0);
-                    let mut checker = Checker::new();
-                    validate::report_conflict(&mut checker, &path_of(index), id.key());
-                    return Err(ImportFailure::Invalid(checker.errors));
-                }
-                Err(other) => return Err(ImportFailure::Domain(other.into())),
-            };
         }
-        let mut known: BTreeSet<NodeId> = applied.created.iter().cloned().collect();
-        known.extend(applied.existing.iter().cloned());
-        for node in plan::build(&resolver, &repeated).0.nodes {
-            if known.insert(node.id.clone()) {
-                applied.existing.push(node.id);
-            }
-        }
-        let reports: Vec<NodeId> = inputs
+        let repeated = plan::build(&resolver, &repeated)
+            .0
+            .nodes
+            .into_iter()
+            .map(|node| node.id)
+            .collect();
+        let reports = inputs
             .iter()
             .filter_map(report_key)
             .map(|key| NodeId::new(Label::Report, key))
             .collect();
-        // Told only now, after the commit; nobody listening is fine.
-        for report in reports.iter().filter(|r| applied.created.contains(r)) {
-            let _ = self.imported.send(report.clone());
-        }
-        for change in status_changes {
-            let _ = self.status_changed.send(change);
-        }
-        Ok(ImportOutcome {
+        Ok(Derived {
+            batch: Arc::new(batch),
             reports,
-            created: applied.created,
-            existing: applied.existing,
+            repeated,
+            status_changes,
         })
     }
+
+    /// What a derived batch did, once `applied`; its new reports and status changes are
+    /// told to subscribers now, after the commit.
+    fn announce(&self, derived: Derived, mut applied: ApplyOutcome) -> ImportOutcome {
+        let mut known: BTreeSet<NodeId> = applied.created.iter().cloned().collect();
+        known.extend(applied.existing.iter().cloned());
+        for node in derived.repeated {
+            if known.insert(node.clone()) {
+                applied.existing.push(node);
+            }
+        }
+        // Nobody listening is fine.
+        for report in derived
+            .reports
+            .iter()
+            .filter(|r| applied.created.contains(r))
+        {
+            let _ = self.imported.send(report.clone());
+        }
+        for change in derived.status_changes {
+            let _ = self.status_changed.send(change);
+        }
+        ImportOutcome {
+            reports: derived.reports,
+            created: applied.created,
+            existing: applied.existing,
+        }
+    }
+}
+
+/// A batch derived from valid inputs, not yet applied.
+struct Derived {
+    /// What to write; nothing when every report is stored already.
+    batch: Arc<WriteBatch>,
+    /// The inputs' reports, in order.
+    reports: Vec<NodeId>,
+    /// The nodes of the reports stored already, which count as existing.
+    repeated: Vec<NodeId>,
+    status_changes: Vec<StatusChange>,
 }
 
 /// How many times an import is derived again when other processes' imports keep

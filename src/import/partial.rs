@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ImportFailure, ImportOutcome, Importer, InputError, PathSegment, ReportInput};
-use crate::domain::DomainError;
+use super::validate::{Checker, I};
+use super::{
+    Derived, ImportFailure, ImportOutcome, Importer, InputError, PathSegment, ReportInput,
+};
+use crate::domain::{DomainError, Graph};
 
 /// What a non-atomic import did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14,6 +17,14 @@ pub struct PartialOutcome {
     /// The input indexes of the applied reports.
     pub accepted: Vec<usize>,
     /// The refused reports' errors, by input index; their paths name the input index.
+    pub rejected: BTreeMap<usize, Vec<InputError>>,
+}
+
+/// The valid reports of a batch derived, not yet applied (see [`Importer::derive_valid`]).
+pub(super) struct DerivedValid {
+    /// The batch of the `accepted` reports; none when every report was refused.
+    pub derived: Option<Derived>,
+    pub accepted: Vec<usize>,
     pub rejected: BTreeMap<usize, Vec<InputError>>,
 }
 
@@ -42,38 +53,97 @@ impl Importer {
                 Err(ImportFailure::Domain(error)) => return Err(error),
                 Err(ImportFailure::Invalid(errors)) => errors,
             };
-            let mut refused = BTreeSet::new();
-            for mut error in errors {
-                let Some(PathSegment::Index(position)) = error.path.get(base.len()).cloned() else {
-                    continue;
-                };
-                let Some(&original) = remaining.get(position) else {
-                    continue;
-                };
-                error.path[base.len()] = PathSegment::Index(original);
-                rejected.entry(original).or_default().push(error);
-                refused.insert(position);
-            }
-            if refused.is_empty() {
-                // Errors that name no report cannot be set aside: refuse the rest.
-                for index in remaining {
-                    rejected.entry(index).or_default();
-                }
-                return Ok(PartialOutcome {
-                    rejected,
-                    ..PartialOutcome::default()
-                });
-            }
-            remaining = remaining
-                .into_iter()
-                .enumerate()
-                .filter(|(position, _)| !refused.contains(position))
-                .map(|(_, index)| index)
-                .collect();
+            set_aside(errors, base.len(), &mut remaining, &mut rejected);
         }
         Ok(PartialOutcome {
             rejected,
             ..PartialOutcome::default()
         })
     }
+
+    /// The same rounds, deriving on `graph` at import `version` without applying: how a
+    /// pipelined import prepares a batch while the one before it is written.
+    pub(super) async fn derive_valid(
+        &self,
+        graph: &Graph,
+        version: u64,
+        inputs: &[ReportInput],
+        base: &[PathSegment],
+    ) -> Result<DerivedValid, DomainError> {
+        let mut remaining: Vec<usize> = (0..inputs.len()).collect();
+        let mut rejected: BTreeMap<usize, Vec<InputError>> = BTreeMap::new();
+        while !remaining.is_empty() {
+            let batch: Vec<ReportInput> = remaining.iter().map(|&i| inputs[i].clone()).collect();
+            let path_of = |index: usize| {
+                let mut path = base.to_vec();
+                path.push(I(index));
+                path
+            };
+            let checker = shape_checker(&batch, &path_of);
+            let errors = match self.derive(graph, version, &batch, &path_of, checker).await {
+                Ok(derived) => {
+                    return Ok(DerivedValid {
+                        derived: Some(derived),
+                        accepted: remaining,
+                        rejected,
+                    })
+                }
+                Err(ImportFailure::Domain(error)) => return Err(error),
+                Err(ImportFailure::Invalid(errors)) => errors,
+            };
+            set_aside(errors, base.len(), &mut remaining, &mut rejected);
+        }
+        Ok(DerivedValid {
+            derived: None,
+            accepted: Vec::new(),
+            rejected,
+        })
+    }
+}
+
+/// The shape checks of every input, which need no store.
+pub(super) fn shape_checker(
+    inputs: &[ReportInput],
+    path_of: &impl Fn(usize) -> Vec<PathSegment>,
+) -> Checker {
+    let mut checker = Checker::new();
+    for (index, input) in inputs.iter().enumerate() {
+        super::validate::check_shape(&mut checker, &path_of(index), input);
+    }
+    checker
+}
+
+/// Moves the reports a round's `errors` name from `remaining` to `rejected`, their paths
+/// renumbered to the original inputs. Errors that name no report cannot be set aside: then
+/// every remaining report is refused.
+fn set_aside(
+    errors: Vec<InputError>,
+    base: usize,
+    remaining: &mut Vec<usize>,
+    rejected: &mut BTreeMap<usize, Vec<InputError>>,
+) {
+    let mut refused = BTreeSet::new();
+    for mut error in errors {
+        let Some(PathSegment::Index(position)) = error.path.get(base).cloned() else {
+            continue;
+        };
+        let Some(&original) = remaining.get(position) else {
+            continue;
+        };
+        error.path[base] = PathSegment::Index(original);
+        rejected.entry(original).or_default().push(error);
+        refused.insert(position);
+    }
+    if refused.is_empty() {
+        for index in remaining.drain(..) {
+            rejected.entry(index).or_default();
+        }
+        return;
+    }
+    *remaining = std::mem::take(remaining)
+        .into_iter()
+        .enumerate()
+        .filter(|(position, _)| !refused.contains(position))
+        .map(|(_, index)| index)
+        .collect();
 }

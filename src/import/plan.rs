@@ -1,7 +1,7 @@
 //! Turns valid inputs into one write batch: nodes, edges, the digest guard, and the
 //! conflict and refinement links of the claims it introduces.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -343,9 +343,18 @@ pub(super) async fn conflict_links(
     }
     let closed = containment(&direct);
 
+    // Only claims on the same subject and attribute can conflict.
+    let mut alike: HashMap<(&NodeId, &str), Vec<&Claim>> = HashMap::new();
+    for claim in &candidates {
+        alike
+            .entry((&claim.subject, claim.attribute.as_str()))
+            .or_default()
+            .push(claim);
+    }
     let mut links = BTreeSet::new();
     for claim in fresh {
-        for other in &candidates {
+        let same = alike.get(&(&claim.subject, claim.attribute.as_str()));
+        for other in same.into_iter().flatten() {
             match relate(claim, other, &closed) {
                 Relation::Compatible => {}
                 Relation::Conflicts => {

@@ -157,6 +157,58 @@ impl ImportTarget for RemoteTarget {
         &self,
         inputs: &[ReportInput],
         atomic: bool,
+    ) -> anyhow::Result<Vec<BatchOutcome>> {
+        Ok(vec![self.import_one(inputs, atomic).await?])
+    }
+
+    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
+        let (_, found) = self
+            .post(ENTITIES, json!({ "keep": keys.keep, "merge": keys.merge }))
+            .await?;
+        if let Some(refused) = self.refusal(&found, "")? {
+            return Ok(Merged::Refused(vec![refused]));
+        }
+        let data = found.data.unwrap_or_default();
+        if data.pointer("/recorded/kept/key").and_then(Value::as_str) == Some(keys.keep.as_str()) {
+            return Ok(Merged::Already);
+        }
+        let mut missing = Vec::new();
+        for field in ["keep", "merge"] {
+            if data.pointer(&format!("/{field}/id")).is_none() {
+                missing.push(RejectionError {
+                    code: "UNKNOWN_REFERENCE".into(),
+                    input_path: format!("mergeEntities.{field}"),
+                    message: format!(
+                        "no entity `{}` on the server",
+                        if field == "keep" {
+                            &keys.keep
+                        } else {
+                            &keys.merge
+                        }
+                    ),
+                });
+            }
+        }
+        if !missing.is_empty() {
+            return Ok(Merged::Refused(missing));
+        }
+        let variables = json!({
+            "keep": data["keep"]["id"], "merge": data["merge"]["id"], "reason": keys.reason,
+        });
+        let (_, merged) = self.post(MERGE, variables).await?;
+        match self.refusal(&merged, "mergeEntities.")? {
+            Some(refused) => Ok(Merged::Refused(vec![refused])),
+            None => Ok(Merged::Now),
+        }
+    }
+}
+
+impl RemoteTarget {
+    /// One batch through the server's `importReports`, which answers before returning.
+    async fn import_one(
+        &self,
+        inputs: &[ReportInput],
+        atomic: bool,
     ) -> anyhow::Result<BatchOutcome> {
         // The canonical form leaves absent fields out rather than sending nulls.
         let inputs: Vec<Value> = inputs
@@ -227,46 +279,5 @@ impl ImportTarget for RemoteTarget {
             );
         }
         Ok(outcome)
-    }
-
-    async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
-        let (_, found) = self
-            .post(ENTITIES, json!({ "keep": keys.keep, "merge": keys.merge }))
-            .await?;
-        if let Some(refused) = self.refusal(&found, "")? {
-            return Ok(Merged::Refused(vec![refused]));
-        }
-        let data = found.data.unwrap_or_default();
-        if data.pointer("/recorded/kept/key").and_then(Value::as_str) == Some(keys.keep.as_str()) {
-            return Ok(Merged::Already);
-        }
-        let mut missing = Vec::new();
-        for field in ["keep", "merge"] {
-            if data.pointer(&format!("/{field}/id")).is_none() {
-                missing.push(RejectionError {
-                    code: "UNKNOWN_REFERENCE".into(),
-                    input_path: format!("mergeEntities.{field}"),
-                    message: format!(
-                        "no entity `{}` on the server",
-                        if field == "keep" {
-                            &keys.keep
-                        } else {
-                            &keys.merge
-                        }
-                    ),
-                });
-            }
-        }
-        if !missing.is_empty() {
-            return Ok(Merged::Refused(missing));
-        }
-        let variables = json!({
-            "keep": data["keep"]["id"], "merge": data["merge"]["id"], "reason": keys.reason,
-        });
-        let (_, merged) = self.post(MERGE, variables).await?;
-        match self.refusal(&merged, "mergeEntities.")? {
-            Some(refused) => Ok(Merged::Refused(vec![refused])),
-            None => Ok(Merged::Now),
-        }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::file::RejectionError;
 use super::input::MergeKeys;
-use super::{ImportFailure, Importer, PathSegment, ReportInput};
+use super::{ImportFailure, Importer, PartialOutcome, PathSegment, Pipeline, ReportInput};
 use crate::domain::DomainError;
 
 /// What became of a merge line.
@@ -28,20 +28,38 @@ pub struct BatchOutcome {
 /// running server's `importReports` (see `remote.rs`).
 #[async_trait::async_trait]
 pub trait ImportTarget: Send + Sync {
-    /// Imports a batch. `atomic`: all of it or, when any report is refused, none of it;
-    /// otherwise the valid reports, refusing the others and those that need them.
+    /// Imports a batch, or starts to: a target may keep one batch being written while the
+    /// next is sent. Returns the outcomes of the batches finished by now, oldest first.
+    /// `atomic`: all of it or, when any report is refused, none of it; otherwise the valid
+    /// reports, refusing the others and those that need them.
     async fn import_batch(
         &self,
         inputs: &[ReportInput],
         atomic: bool,
-    ) -> anyhow::Result<BatchOutcome>;
+    ) -> anyhow::Result<Vec<BatchOutcome>>;
 
-    /// Merges two entities by key (a merge line).
+    /// Finishes the batch still being written, if any: its outcome.
+    async fn finish(&self) -> anyhow::Result<Vec<BatchOutcome>> {
+        Ok(Vec::new())
+    }
+
+    /// Merges two entities by key (a merge line), once the batches before it are finished.
     async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged>;
 }
 
-/// The importer of an app over a store opened by this process.
-pub struct LocalTarget(pub crate::app::App);
+/// The importer of an app over a store opened by this process. Non-atomic batches are
+/// pipelined: one is written while the next is derived (see `pipeline.rs`).
+pub struct LocalTarget {
+    app: crate::app::App,
+    pipeline: Pipeline,
+}
+
+impl LocalTarget {
+    pub fn new(app: crate::app::App) -> Self {
+        let pipeline = Pipeline::new(std::sync::Arc::clone(&app.importer));
+        Self { app, pipeline }
+    }
+}
 
 #[async_trait::async_trait]
 impl ImportTarget for LocalTarget {
@@ -49,14 +67,37 @@ impl ImportTarget for LocalTarget {
         &self,
         inputs: &[ReportInput],
         atomic: bool,
-    ) -> anyhow::Result<BatchOutcome> {
-        self.0.importer.import_batch(inputs, atomic).await
+    ) -> anyhow::Result<Vec<BatchOutcome>> {
+        if atomic {
+            let mut outcomes = self.finish().await?;
+            outcomes.extend(self.app.importer.import_batch(inputs, atomic).await?);
+            return Ok(outcomes);
+        }
+        let finished = self
+            .pipeline
+            .send(inputs.to_vec(), &BASE)
+            .await
+            .map_err(domain)?;
+        Ok(finished.map(partial_outcome).into_iter().collect())
+    }
+
+    async fn finish(&self) -> anyhow::Result<Vec<BatchOutcome>> {
+        let finished = self.pipeline.finish().await.map_err(domain)?;
+        Ok(finished.map(partial_outcome).into_iter().collect())
     }
 
     async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
-        self.0.importer.merge(keys).await
+        let unsettled = self.finish().await?;
+        anyhow::ensure!(
+            unsettled.is_empty(),
+            "a merge was sent before the batches before it were finished"
+        );
+        self.app.importer.merge(keys).await
     }
 }
+
+/// The path a batch's errors are reported under: `line`, then the report's index.
+const BASE: [PathSegment; 1] = [PathSegment::Field("line")];
 
 #[async_trait::async_trait]
 impl ImportTarget for Importer {
@@ -64,11 +105,10 @@ impl ImportTarget for Importer {
         &self,
         inputs: &[ReportInput],
         atomic: bool,
-    ) -> anyhow::Result<BatchOutcome> {
-        let base = [PathSegment::Field("line")];
+    ) -> anyhow::Result<Vec<BatchOutcome>> {
         let mut outcome = BatchOutcome::default();
         if atomic {
-            match self.import(inputs, &base, true).await {
+            match self.import(inputs, &BASE, true).await {
                 Ok(applied) => count(&mut outcome, &applied),
                 Err(super::ImportFailure::Invalid(errors)) => {
                     for error in &errors {
@@ -81,16 +121,10 @@ impl ImportTarget for Importer {
                 }
                 Err(super::ImportFailure::Domain(error)) => return Err(domain(error)),
             }
-        } else {
-            let partial = self.import_valid(inputs, &base).await.map_err(domain)?;
-            count(&mut outcome, &partial.applied);
-            for (index, errors) in partial.rejected {
-                outcome
-                    .rejected
-                    .push((index, errors.iter().map(Into::into).collect()));
-            }
+            return Ok(vec![outcome]);
         }
-        Ok(outcome)
+        let partial = self.import_valid(inputs, &BASE).await.map_err(domain)?;
+        Ok(vec![partial_outcome(partial)])
     }
 
     async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {
@@ -117,6 +151,17 @@ impl ImportTarget for Importer {
             Err(ImportFailure::Domain(error)) => Err(domain(error)),
         }
     }
+}
+
+fn partial_outcome(partial: PartialOutcome) -> BatchOutcome {
+    let mut outcome = BatchOutcome::default();
+    count(&mut outcome, &partial.applied);
+    for (index, errors) in partial.rejected {
+        outcome
+            .rejected
+            .push((index, errors.iter().map(Into::into).collect()));
+    }
+    outcome
 }
 
 fn count(outcome: &mut BatchOutcome, applied: &super::ImportOutcome) {

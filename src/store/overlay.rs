@@ -1,7 +1,7 @@
 //! A store seen as if a batch were already applied: how an import derives what its batch
 //! changes (materialised statuses) before writing it, so that both go in one transaction.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -13,17 +13,73 @@ use super::{
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
 
+/// The batch's edges of each type by one of their ends, as indexes into its `edges`.
+type EdgeIndex = HashMap<RelType, HashMap<NodeId, Vec<usize>>>;
+
 /// The store plus a pending batch, read-only. `nodes` and `edges` see the batch (stored
-/// nodes win, as `apply` leaves them untouched, but with the batch's updates; removed edges
-/// are gone); listings, walks and search see the store alone.
+/// nodes win, as `apply` leaves them untouched, and every node carries the batch's updates;
+/// removed edges are gone); listings, walks and search see the store alone.
+///
+/// Reading it gives the same answer before and after the batch commits, so a batch can be
+/// derived on an overlay of the one still being written.
 pub struct Overlay {
     store: Arc<dyn Store>,
-    batch: WriteBatch,
+    batch: Arc<WriteBatch>,
+    // Indexes into the batch, so that a read costs what it returns rather than the
+    // batch's size: an import reads its overlay a few dozen times.
+    new_nodes: HashMap<NodeId, usize>,
+    updates: HashMap<NodeId, Vec<usize>>,
+    edges_from: EdgeIndex,
+    edges_to: EdgeIndex,
+    removed: HashSet<EdgeRecord>,
 }
 
 impl Overlay {
-    pub fn new(store: Arc<dyn Store>, batch: WriteBatch) -> Self {
-        Self { store, batch }
+    pub fn new(store: Arc<dyn Store>, batch: Arc<WriteBatch>) -> Self {
+        let mut new_nodes = HashMap::new();
+        for (index, node) in batch.nodes.iter().enumerate() {
+            // The first of a repeated node is the one `apply` writes.
+            new_nodes.entry(node.id.clone()).or_insert(index);
+        }
+        let mut updates: HashMap<NodeId, Vec<usize>> = HashMap::new();
+        for (index, update) in batch.updates.iter().enumerate() {
+            updates.entry(update.id.clone()).or_default().push(index);
+        }
+        let mut edges_from = EdgeIndex::new();
+        let mut edges_to = EdgeIndex::new();
+        for (index, edge) in batch.edges.iter().enumerate() {
+            let by_end = edges_from.entry(edge.rel).or_default();
+            by_end.entry(edge.from.clone()).or_default().push(index);
+            let by_end = edges_to.entry(edge.rel).or_default();
+            by_end.entry(edge.to.clone()).or_default().push(index);
+        }
+        let removed = batch.removed_edges.iter().cloned().collect();
+        Self {
+            store,
+            batch,
+            new_nodes,
+            updates,
+            edges_from,
+            edges_to,
+            removed,
+        }
+    }
+
+    /// The batch's updates to this node, in order, applied as `apply` does.
+    fn update(&self, record: &mut Arc<NodeRecord>) {
+        let Some(indexes) = self.updates.get(&record.id) else {
+            return;
+        };
+        // A copy of its own: the stored record may be shared with the store's cache.
+        let record = Arc::make_mut(record);
+        for update in indexes.iter().map(|&i| &self.batch.updates[i]) {
+            for (name, value) in &update.props {
+                match value {
+                    serde_json::Value::Null => record.props.remove(name),
+                    value => record.props.insert(name.clone(), value.clone()),
+                };
+            }
+        }
     }
 }
 
@@ -35,28 +91,19 @@ impl Store for Overlay {
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         let mut found = self.store.nodes(ids).await?;
-        for record in &mut found {
-            let id = record.id.clone();
-            for update in self.batch.updates.iter().filter(|u| u.id == id) {
-                // A copy of its own: the stored record may be shared with the store's cache.
-                let record = Arc::make_mut(record);
-                for (name, value) in &update.props {
-                    match value {
-                        serde_json::Value::Null => record.props.remove(name),
-                        value => record.props.insert(name.clone(), value.clone()),
-                    };
-                }
+        let stored: HashSet<NodeId> = found.iter().map(|r| r.id.clone()).collect();
+        let mut added: HashSet<&NodeId> = HashSet::new();
+        for id in ids {
+            if stored.contains(id) || !added.insert(id) {
+                continue;
+            }
+            if let Some(&index) = self.new_nodes.get(id) {
+                found.push(Arc::new(self.batch.nodes[index].clone()));
             }
         }
-        let stored: BTreeSet<NodeId> = found.iter().map(|r| r.id.clone()).collect();
-        let wanted: BTreeSet<&NodeId> = ids.iter().collect();
-        found.extend(
-            self.batch
-                .nodes
-                .iter()
-                .filter(|n| wanted.contains(&n.id) && !stored.contains(&n.id))
-                .map(|n| Arc::new(n.clone())),
-        );
+        for record in &mut found {
+            self.update(record);
+        }
         Ok(found)
     }
 
@@ -67,21 +114,18 @@ impl Store for Overlay {
         direction: Direction,
     ) -> Result<Vec<EdgeRecord>, StoreError> {
         let mut edges = self.store.edges(ids, rel, direction).await?;
-        edges.retain(|e| !self.batch.removed_edges.contains(e));
-        let wanted: BTreeSet<&NodeId> = ids.iter().collect();
-        edges.extend(
-            self.batch
-                .edges
-                .iter()
-                .filter(|e| {
-                    e.rel == rel
-                        && wanted.contains(match direction {
-                            Direction::Out => &e.from,
-                            Direction::In => &e.to,
-                        })
-                })
-                .cloned(),
-        );
+        edges.retain(|e| !self.removed.contains(e));
+        let index = match direction {
+            Direction::Out => &self.edges_from,
+            Direction::In => &self.edges_to,
+        };
+        if let Some(by_end) = index.get(&rel) {
+            let wanted: HashSet<&NodeId> = ids.iter().collect();
+            for id in wanted {
+                let added = by_end.get(id).into_iter().flatten();
+                edges.extend(added.map(|&i| self.batch.edges[i].clone()));
+            }
+        }
         edges.sort();
         edges.dedup();
         Ok(edges)

@@ -18,6 +18,7 @@ mod merges;
 mod neo4j_server;
 mod outcomes_and_keys;
 mod pagination_and_lookup;
+mod pipelined_import;
 mod query_limits;
 mod readme_example;
 mod schema_drift;

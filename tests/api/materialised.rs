@@ -18,7 +18,7 @@ const IMPORT_MANY: &str =
     r#"mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }"#;
 
 /// SplitMix64: a seeded, reproducible sequence, so a failure can be replayed.
-struct Sequence(u64);
+pub(crate) struct Sequence(pub u64);
 
 impl Sequence {
     fn next(&mut self) -> u64 {
@@ -29,7 +29,7 @@ impl Sequence {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
@@ -48,7 +48,7 @@ const ORGANISATIONS: [&str; 5] = [
 
 /// What the first report of a sequence introduces: an outlet, two people and an event, with
 /// claims about them.
-fn opening(tag: u64) -> Value {
+pub(crate) fn opening(tag: u64) -> Value {
     json!({
         "key": format!("seq-{tag}-opening"),
         "title": "Opening report",
@@ -75,7 +75,7 @@ fn opening(tag: u64) -> Value {
 /// A random report: a publisher, maybe a date, a source, and a few assertions of random
 /// stances about claims of the seed and of the opening, sometimes a new link that changes
 /// whose word counts as a principal's.
-fn random_report(seq: &mut Sequence, tag: u64, n: usize) -> Value {
+pub(crate) fn random_report(seq: &mut Sequence, tag: u64, n: usize) -> Value {
     const CLAIMS: [&str; 9] = [
         "meeting-occurred",
         "meeting-participant-musk",
