@@ -54,35 +54,19 @@ impl Pipeline {
         base: &[PathSegment],
     ) -> Result<Option<PartialOutcome>, DomainError> {
         let mut slot = self.in_flight.lock().await;
-        let store = Arc::clone(self.importer.graph.store());
         let previous = slot.take();
-        let valid = match &previous {
-            Some(previous) => {
-                let overlay = Overlay::new(Arc::clone(&store), Arc::clone(&previous.batch()));
-                let graph = Graph::new(Arc::new(overlay));
-                let version = previous.version_after;
-                (self.derive(&graph, version, &inputs, base).await, version)
-            }
-            None => {
-                let version = store.import_version().await?;
-                let graph = self.importer.graph.clone();
-                (self.derive(&graph, version, &inputs, base).await, version)
-            }
-        };
-        let (outcome, as_derived) = match previous {
-            Some(previous) => {
-                let (outcome, as_derived) = self.land(previous).await?;
-                (Some(outcome), as_derived)
-            }
-            None => (None, true),
-        };
-        let (valid, version) = if as_derived {
-            (valid.0?, valid.1)
+        let derived = self.derive(previous.as_ref(), &inputs, base).await;
+        let mut outcome = None;
+        let mut derived_on_what_happened = true;
+        if let Some(previous) = previous {
+            let (landed, as_derived) = self.land(previous).await?;
+            outcome = Some(landed);
+            derived_on_what_happened = as_derived;
+        }
+        let (valid, version) = if derived_on_what_happened {
+            derived?
         } else {
-            // What this batch was derived on did not happen: derive it on the store.
-            let version = store.import_version().await?;
-            let graph = self.importer.graph.clone();
-            (self.derive(&graph, version, &inputs, base).await?, version)
+            self.derive(None, &inputs, base).await?
         };
         *slot = Some(self.start(inputs, base, valid, version));
         Ok(outcome)
@@ -97,16 +81,28 @@ impl Pipeline {
         }
     }
 
+    /// Derives the valid reports of `inputs` on the store as `before`, a batch being
+    /// written, will leave it (or on the store alone): the derivation, and the import
+    /// version its write expects.
     async fn derive(
         &self,
-        graph: &Graph,
-        version: u64,
+        before: Option<&InFlight>,
         inputs: &[ReportInput],
         base: &[PathSegment],
-    ) -> Result<DerivedValid, DomainError> {
-        self.importer
-            .derive_valid(graph, version, inputs, base)
-            .await
+    ) -> Result<(DerivedValid, u64), DomainError> {
+        let store = self.importer.graph.store();
+        let (graph, version) = match before {
+            Some(before) => {
+                let overlay = Overlay::new(Arc::clone(store), before.batch());
+                (Graph::new(Arc::new(overlay)), before.version_after)
+            }
+            None => (self.importer.graph.clone(), store.import_version().await?),
+        };
+        let valid = self
+            .importer
+            .derive_valid(&graph, version, inputs, base)
+            .await?;
+        Ok((valid, version))
     }
 
     /// Starts writing a derived batch.
