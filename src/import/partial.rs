@@ -38,26 +38,13 @@ impl Importer {
         inputs: &[ReportInput],
         base: &[PathSegment],
     ) -> Result<PartialOutcome, DomainError> {
-        let mut remaining: Vec<usize> = (0..inputs.len()).collect();
-        let mut rejected: BTreeMap<usize, Vec<InputError>> = BTreeMap::new();
-        while !remaining.is_empty() {
-            let batch: Vec<ReportInput> = remaining.iter().map(|&i| inputs[i].clone()).collect();
-            let errors = match self.import(&batch, base, true).await {
-                Ok(applied) => {
-                    return Ok(PartialOutcome {
-                        applied,
-                        accepted: remaining,
-                        rejected,
-                    })
-                }
-                Err(ImportFailure::Domain(error)) => return Err(error),
-                Err(ImportFailure::Invalid(errors)) => errors,
-            };
-            set_aside(errors, base.len(), &mut remaining, &mut rejected);
-        }
+        let attempt =
+            |batch: Vec<ReportInput>| async move { self.import(&batch, base, true).await };
+        let (applied, accepted, rejected) = rounds(inputs, base.len(), attempt).await?;
         Ok(PartialOutcome {
+            applied: applied.unwrap_or_default(),
+            accepted,
             rejected,
-            ..PartialOutcome::default()
         })
     }
 
@@ -70,35 +57,48 @@ impl Importer {
         inputs: &[ReportInput],
         base: &[PathSegment],
     ) -> Result<DerivedValid, DomainError> {
-        let mut remaining: Vec<usize> = (0..inputs.len()).collect();
-        let mut rejected: BTreeMap<usize, Vec<InputError>> = BTreeMap::new();
-        while !remaining.is_empty() {
-            let batch: Vec<ReportInput> = remaining.iter().map(|&i| inputs[i].clone()).collect();
+        let attempt = |batch: Vec<ReportInput>| async move {
             let path_of = |index: usize| {
                 let mut path = base.to_vec();
                 path.push(I(index));
                 path
             };
             let checker = shape_checker(&batch, &path_of);
-            let errors = match self.derive(graph, version, &batch, &path_of, checker).await {
-                Ok(derived) => {
-                    return Ok(DerivedValid {
-                        derived: Some(derived),
-                        accepted: remaining,
-                        rejected,
-                    })
-                }
-                Err(ImportFailure::Domain(error)) => return Err(error),
-                Err(ImportFailure::Invalid(errors)) => errors,
-            };
-            set_aside(errors, base.len(), &mut remaining, &mut rejected);
-        }
+            self.derive(graph, version, &batch, &path_of, checker).await
+        };
+        let (derived, accepted, rejected) = rounds(inputs, base.len(), attempt).await?;
         Ok(DerivedValid {
-            derived: None,
-            accepted: Vec::new(),
+            derived,
+            accepted,
             rejected,
         })
     }
+}
+
+/// Runs `attempt` on the remaining inputs, setting aside the reports each round's errors
+/// name, until a round succeeds: its result (none when every report was refused), the
+/// input indexes it had, and the refused reports' errors by input index.
+async fn rounds<T, Attempt, Fut>(
+    inputs: &[ReportInput],
+    base: usize,
+    mut attempt: Attempt,
+) -> Result<(Option<T>, Vec<usize>, BTreeMap<usize, Vec<InputError>>), DomainError>
+where
+    Attempt: FnMut(Vec<ReportInput>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ImportFailure>>,
+{
+    let mut remaining: Vec<usize> = (0..inputs.len()).collect();
+    let mut rejected: BTreeMap<usize, Vec<InputError>> = BTreeMap::new();
+    while !remaining.is_empty() {
+        let batch: Vec<ReportInput> = remaining.iter().map(|&i| inputs[i].clone()).collect();
+        let errors = match attempt(batch).await {
+            Ok(done) => return Ok((Some(done), remaining, rejected)),
+            Err(ImportFailure::Domain(error)) => return Err(error),
+            Err(ImportFailure::Invalid(errors)) => errors,
+        };
+        set_aside(errors, base, &mut remaining, &mut rejected);
+    }
+    Ok((None, Vec::new(), rejected))
 }
 
 /// The shape checks of every input, which need no store.
