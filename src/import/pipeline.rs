@@ -93,8 +93,11 @@ impl Pipeline {
         let store = self.importer.graph.store();
         let (graph, version) = match before {
             Some(before) => {
-                let overlay = Overlay::new(Arc::clone(store), before.batch());
-                (Graph::new(Arc::new(overlay)), before.version_after)
+                let graph = match before.writing() {
+                    Some(batch) => Graph::new(Arc::new(Overlay::new(Arc::clone(store), batch))),
+                    None => self.importer.graph.clone(),
+                };
+                (graph, before.version_after)
             }
             None => (self.importer.graph.clone(), store.import_version().await?),
         };
@@ -167,11 +170,14 @@ impl Pipeline {
 }
 
 impl InFlight {
-    /// What the next batch is derived on top of.
-    fn batch(&self) -> Arc<crate::store::WriteBatch> {
-        match &self.valid.derived {
-            Some(derived) if self.write.is_some() => Arc::clone(&derived.batch),
-            _ => Arc::default(),
-        }
+    /// The batch being written, which the next is derived on top of; none when there was
+    /// nothing to write.
+    fn writing(&self) -> Option<Arc<crate::store::WriteBatch>> {
+        let derived = self
+            .valid
+            .derived
+            .as_ref()
+            .filter(|_| self.write.is_some())?;
+        Some(Arc::clone(&derived.batch))
     }
 }
