@@ -474,9 +474,14 @@ impl Generated {
             .collect()
     }
 
-    /// The keys within `depth` hops of `centre`, nearest first then by key, and the claims
-    /// between them.
-    fn neighbourhood(&self, centre: &str, depth: usize) -> (Vec<String>, Vec<String>) {
+    /// The first `first` keys within `depth` hops of `centre`, nearest first then by key,
+    /// and the claims between them.
+    fn neighbourhood(
+        &self,
+        centre: &str,
+        depth: usize,
+        first: usize,
+    ) -> (Vec<String>, Vec<String>) {
         let mut distance = std::collections::BTreeMap::from([(centre.to_string(), 0)]);
         for level in 0..depth {
             let frontier: Vec<String> = distance
@@ -495,7 +500,7 @@ impl Generated {
         let mut nodes: Vec<(usize, String)> =
             distance.iter().map(|(k, d)| (*d, k.clone())).collect();
         nodes.sort();
-        let keys: Vec<String> = nodes.into_iter().map(|(_, k)| k).collect();
+        let keys: Vec<String> = nodes.into_iter().take(first).map(|(_, k)| k).collect();
         let mut claims: Vec<String> = self
             .claims
             .iter()
@@ -549,18 +554,21 @@ conformance! {
         }
         assert!(compared > 20, "the generated graph has paths to compare: {compared}");
 
-        for (centre, depth) in [("p00", 1), ("p04", 2)] {
-            let (keys, claims) = generated.neighbourhood(centre, depth);
+        // Small `first`s cut a level in its middle, so the walk stops widening early.
+        for (centre, depth, first) in [("p00", 1, 500), ("p04", 2, 500), ("p04", 3, 2), ("p07", 3, 4), ("p07", 3, 9), ("p02", 3, 12)] {
+            let (keys, claims) = generated.neighbourhood(centre, depth, first);
             let data = app
                 .data_with(
-                    "query($id: ID!, $depth: Int) { neighborhood(id: $id, depth: $depth, first: 500) { nodes { ... on Entity { key } } edges { claim { key } } } }",
-                    json!({ "id": id(centre), "depth": depth }),
+                    "query($id: ID!, $depth: Int, $first: Int) { neighborhood(id: $id, depth: $depth, first: $first) { truncated nodes { ... on Entity { key } } edges { claim { key } } } }",
+                    json!({ "id": id(centre), "depth": depth, "first": first }),
                 )
                 .await;
-            assert_eq!(strings(&data["neighborhood"]["nodes"], "/key"), keys, "around {centre}");
+            assert_eq!(strings(&data["neighborhood"]["nodes"], "/key"), keys, "around {centre}, first {first}");
+            let reachable = generated.neighbourhood(centre, depth, usize::MAX).0.len();
+            assert_eq!(data["neighborhood"]["truncated"], reachable > first, "around {centre}, first {first}");
             let mut found = strings(&data["neighborhood"]["edges"], "/claim/key");
             found.sort();
-            assert_eq!(found, claims, "around {centre}");
+            assert_eq!(found, claims, "around {centre}, first {first}");
         }
     }
 }

@@ -155,7 +155,8 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
 
 /// The neighbourhood query: level `n` collects the hops leaving frontier `fn` as `hn`, and
 /// the claims and entities they reach as `kn` and `xn`; the level after the last keeps only
-/// hops back to entities already reached. It also returns, as `records`, every node the
+/// hops back to entities already reached, and so does the level after more than
+/// `max_nodes` were reached, leaving no frontier after it. It also returns, as `records`, every node the
 /// levels reached with its properties (the cut to `max_nodes` is made afterwards, in one
 /// place for every store, so the query cannot know which of them will be kept).
 pub fn neighbourhood(query: &NeighbourhoodQuery) -> (String, Vec<(&'static str, Value)>) {
@@ -173,10 +174,13 @@ WITH [c0] AS f0, [c0.id] AS seen0"
     let mut reached = vec!["f0".to_string()];
     for level in 0..=query.depth {
         let closing = level == query.depth;
+        // Once more than `max_nodes` entities are reached, farther ones sort after all of
+        // them and none can be kept (as on the embedded store): that level only closes, and
+        // the levels after it have no frontier left.
         let reach = if closing {
             format!(" AND x.id IN seen{level}")
         } else {
-            String::new()
+            format!(" AND (size(seen{level}) <= $max_nodes OR x.id IN seen{level})")
         };
         text.push_str(&format!(
             "
@@ -214,6 +218,7 @@ WITH {carried}, f{next}, seen{level} + [x IN f{next} | x.id] AS seen{next}",
     params.extend([
         ("centre", json!(query.centre.to_string())),
         ("evidence", evidence_types()),
+        ("max_nodes", json!(query.max_nodes)),
     ]);
     (text, params)
 }
