@@ -13,7 +13,7 @@ use neo4rs::Row;
 use serde_json::{json, Map, Value};
 
 use crate::model::record::NodeRecord;
-use crate::model::{NodeId, RelType};
+use crate::model::{Label, NodeId, RelType};
 use crate::store::walk::{NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 use crate::store::StoreError;
 
@@ -154,11 +154,16 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
 }
 
 /// The neighbourhood query: level `n` collects the hops leaving frontier `fn` as `hn`, and
-/// the claims and entities they reach as `kn` and `xn`; the level after the last keeps only
-/// hops back to entities already reached, and so does the level after more than
-/// `max_nodes` were reached, leaving no frontier after it. It also returns, as `records`, every node the
-/// levels reached with its properties (the cut to `max_nodes` is made afterwards, in one
-/// place for every store, so the query cannot know which of them will be kept).
+/// the claims and entities they reach as `kn` and `xn`. A level closes the walk when it is
+/// the one after the last, or when more than `max_nodes` entities were reached before it
+/// (farther ones sort after all of them, so none could be kept, as on the embedded store):
+/// it then leaves only the entities of its frontier that can be kept (`cutn`, nearest then
+/// by id, as [`Neighbourhood::from_levels`] cuts) and keeps only the hops among them, and no
+/// frontier is left after it. The query also returns, as `records`, every node the levels
+/// reached with its properties; the cut itself is made afterwards, in one place for every
+/// store.
+///
+/// [`Neighbourhood::from_levels`]: crate::store::walk::Neighbourhood::from_levels
 pub fn neighbourhood(query: &NeighbourhoodQuery) -> (String, Vec<(&'static str, Value)>) {
     let (claim_ok, mut params) = admits(&query.filter, "c");
     let types = types(&query.filter);
@@ -173,37 +178,43 @@ WITH [c0] AS f0, [c0.id] AS seen0"
     let mut carried = vec!["f0".to_string()];
     let mut reached = vec!["f0".to_string()];
     for level in 0..=query.depth {
-        let closing = level == query.depth;
-        // Once more than `max_nodes` entities are reached, farther ones sort after all of
-        // them and none can be kept (as on the embedded store): that level only closes, and
-        // the levels after it have no frontier left.
-        let reach = if closing {
-            format!(" AND x.id IN seen{level}")
+        let closing = if level == query.depth {
+            "true".to_string()
         } else {
-            format!(" AND (size(seen{level}) <= $max_nodes OR x.id IN seen{level})")
+            format!("size(seen{level}) > $max_nodes")
         };
+        // Aggregations here have no grouping key, so an empty frontier still gives a row.
         text.push_str(&format!(
             "
 CALL {{
-  WITH f{level}, seen{level}
-  UNWIND f{level} AS e
+  WITH f{level}
+  UNWIND f{level} AS x
+  WITH x ORDER BY {rank}, x.id
+  RETURN collect(x) AS sorted{level}
+}}
+CALL {{
+  WITH f{level}, seen{level}, sorted{level}
+  WITH {closing} AS closing,
+       CASE WHEN {closing} THEN sorted{level}[0..($max_nodes - size(seen{level}) + size(f{level}))] ELSE f{level} END AS cut
+  WITH closing, cut, [e IN cut | e.id] AS kept
+  UNWIND cut AS e
   MATCH (e)-[r1:{types}]-(c:KgNode)-[r2:{types}]-(x:KgNode)
-  WHERE x <> e AND {claim_ok} AND {join}{reach}
+  WHERE x <> e AND {claim_ok} AND {join} AND (NOT closing OR x.id IN kept)
   RETURN collect({{from: e.id, from_link: type(r1), claim: c.id, to_link: type(r2), to: x.id}}) AS h{level},
          collect(DISTINCT c) AS k{level},
          collect(DISTINCT x) AS x{level}
-}}"
+}}",
+            rank = label_rank("x"),
         ));
         carried.extend([format!("h{level}"), format!("k{level}")]);
         reached.push(format!("k{level}"));
-        if !closing {
-            // The closing level's entities were all reached before it.
+        if level < query.depth {
             carried.push(format!("x{level}"));
             reached.push(format!("x{level}"));
             let next = level + 1;
             text.push_str(&format!(
                 "
-WITH {carried}, [x IN x{level} WHERE NOT x.id IN seen{level}] AS f{next}, seen{level}
+WITH {carried}, CASE WHEN {closing} THEN [] ELSE [x IN x{level} WHERE NOT x.id IN seen{level}] END AS f{next}, seen{level}
 WITH {carried}, f{next}, seen{level} + [x IN f{next} | x.id] AS seen{next}",
                 carried = carried.join(", "),
             ));
@@ -221,6 +232,19 @@ WITH {carried}, f{next}, seen{level} + [x IN f{next} | x.id] AS seen{next}",
         ("max_nodes", json!(query.max_nodes)),
     ]);
     (text, params)
+}
+
+/// A node's label as the rank `NodeId`'s order gives it, so that ordering by it and then by
+/// id orders nodes as the other stores do. (Within a label, ids order by their keys; Cypher
+/// compares strings by UTF-16 units, Rust by code points, which differ only for keys with
+/// characters beyond the Basic Multilingual Plane.)
+fn label_rank(node: &str) -> String {
+    let cases: String = Label::ALL
+        .iter()
+        .enumerate()
+        .map(|(rank, label)| format!(" WHEN '{}' THEN {rank}", label.as_str()))
+        .collect();
+    format!("CASE split({node}.id, ':')[0]{cases} END")
 }
 
 /// The nodes a walk query returns with a row, from its `records` column (repeats kept).
@@ -257,4 +281,24 @@ pub fn levels(row: &Row, depth: usize) -> Result<Vec<Vec<WalkHop>>, StoreError> 
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_rank_in_the_order_node_ids_sort_by() {
+        let ids: Vec<NodeId> = Label::ALL.iter().map(|l| NodeId::new(*l, "k")).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "Label::ALL is in the order ids sort by");
+        let rank = label_rank("x");
+        for (rank_of, label) in Label::ALL.iter().enumerate() {
+            assert!(
+                rank.contains(&format!("WHEN '{}' THEN {rank_of}", label.as_str())),
+                "{rank}"
+            );
+        }
+    }
 }
