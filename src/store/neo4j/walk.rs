@@ -157,9 +157,9 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
 /// the claims and entities they reach as `kn` and `xn`. A level closes the walk when it is
 /// the one after the last, or when more than `max_nodes` entities were reached before it
 /// (farther ones sort after all of them, so none could be kept, as on the embedded store):
-/// it then leaves only the entities of its frontier that can be kept (`cutn`, nearest then
-/// by id, as [`Neighbourhood::from_levels`] cuts) and keeps only the hops among them, and no
-/// frontier is left after it. The query also returns, as `records`, every node the levels
+/// it starts only from the entities of its frontier that can be kept (`sortedn` ordered as
+/// [`Neighbourhood::from_levels`] cuts, then cut), keeps only the hops among them, and
+/// leaves no frontier after it. The query also returns, as `records`, every node the levels
 /// reached with its properties; the cut itself is made afterwards, in one place for every
 /// store.
 ///
