@@ -184,11 +184,12 @@ WITH [c0] AS f0, [c0.id] AS seen0"
             format!("size(seen{level}) > $max_nodes")
         };
         // Aggregations here have no grouping key, so an empty frontier still gives a row.
+        // Only a closing level's frontier is sorted: the others are read whole.
         text.push_str(&format!(
             "
 CALL {{
-  WITH f{level}
-  UNWIND f{level} AS x
+  WITH f{level}, seen{level}
+  UNWIND CASE WHEN {closing} THEN f{level} ELSE [] END AS x
   WITH x ORDER BY {rank}, x.id
   RETURN collect(x) AS sorted{level}
 }}
