@@ -44,8 +44,15 @@ pub async fn status_inputs(
     let mut all_claims: Vec<NodeId> = claim_ids.to_vec();
     all_claims.extend(conflicts.values().flatten().cloned());
     all_claims.extend(occurrences.iter().map(|c| c.id.clone()));
-    let mut claims = graph.typed::<Claim>(&all_claims).await?;
-    claims.extend(wanted.clone());
+    // Only the conflicting claims are still to be read: the others are at hand.
+    let mut claims = wanted.clone();
+    claims.extend(occurrences.iter().map(|c| (c.id.clone(), (*c).clone())));
+    let unread: Vec<NodeId> = all_claims
+        .iter()
+        .filter(|id| !claims.contains_key(*id))
+        .cloned()
+        .collect();
+    claims.extend(graph.typed::<Claim>(&unread).await?);
     let assertions_of = graph
         .linked(&all_claims, RelType::About, Direction::In)
         .await?;

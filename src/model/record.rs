@@ -92,6 +92,17 @@ impl NodeRecord {
         self.id.label()
     }
 
+    /// Sets the properties `update` names, as a store applies a batch's updates: a null
+    /// removes the property, any other value replaces it whole.
+    pub fn patch(&mut self, update: &Props) {
+        for (name, value) in update {
+            match value {
+                Value::Null => self.props.remove(name),
+                value => self.props.insert(name.clone(), value.clone()),
+            };
+        }
+    }
+
     /// The texts search matches on: names, aliases, titles and statements first (each
     /// ended by [`NAME_SEPARATOR`], so that ranking can tell an exact name from a longer
     /// text containing it), descriptions second.

@@ -13,6 +13,8 @@ pub mod search;
 pub mod sqlite;
 pub mod walk;
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -177,12 +179,48 @@ pub struct WriteBatch {
     pub edges: Vec<EdgeRecord>,
     /// Properties set on nodes after the nodes and edges above are written, overwriting the
     /// properties they name: what the import derives (materialised statuses) rather than
-    /// what it was given. A null removes the property.
+    /// what it was given. A null removes the property. A store may write a node the batch
+    /// creates with its updates at once ([`WriteBatch::nodes_as_created`]).
     pub updates: Vec<NodeRecord>,
     /// The import version the batch was derived at (see [`Store::import_version`]). When
     /// set, the store applies the batch only if no other import has committed since, and
     /// bumps the version; otherwise it fails with [`StoreError::Stale`] and writes nothing.
     pub expect_version: Option<u64>,
+}
+
+impl WriteBatch {
+    /// The batch's nodes as they are created, each with its updates already applied, so a
+    /// store can write a new node once instead of writing it and then updating it. Nodes
+    /// without updates are borrowed.
+    pub fn nodes_as_created(&self) -> Vec<Cow<'_, NodeRecord>> {
+        let mut updates: HashMap<&NodeId, Vec<&NodeRecord>> = HashMap::new();
+        for update in &self.updates {
+            updates.entry(&update.id).or_default().push(update);
+        }
+        self.nodes
+            .iter()
+            .map(|node| match updates.get(&node.id) {
+                None => Cow::Borrowed(node),
+                Some(updates) => {
+                    let mut node = node.clone();
+                    for update in updates {
+                        node.patch(&update.props);
+                    }
+                    Cow::Owned(node)
+                }
+            })
+            .collect()
+    }
+
+    /// The updates to apply once the batch's nodes are written, leaving out those of nodes
+    /// it created: [`WriteBatch::nodes_as_created`] already carries them.
+    pub fn updates_after(&self, created: &[NodeId]) -> Vec<&NodeRecord> {
+        let created: HashSet<&NodeId> = created.iter().collect();
+        self.updates
+            .iter()
+            .filter(|update| !created.contains(&update.id))
+            .collect()
+    }
 }
 
 /// Which nodes of a batch were created and which already existed.

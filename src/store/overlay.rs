@@ -26,8 +26,9 @@ pub struct Overlay {
     store: Arc<dyn Store>,
     batch: Arc<WriteBatch>,
     // Indexes into the batch, so that a read costs what it returns rather than the
-    // batch's size: an import reads its overlay a few dozen times.
-    new_nodes: HashMap<NodeId, usize>,
+    // batch's size: an import reads its overlay a few dozen times. The batch's nodes are
+    // kept as they will be created (updates applied), shared by every read of them.
+    new_nodes: HashMap<NodeId, Arc<NodeRecord>>,
     updates: HashMap<NodeId, Vec<usize>>,
     edges_from: EdgeIndex,
     edges_to: EdgeIndex,
@@ -37,9 +38,11 @@ pub struct Overlay {
 impl Overlay {
     pub fn new(store: Arc<dyn Store>, batch: Arc<WriteBatch>) -> Self {
         let mut new_nodes = HashMap::new();
-        for (index, node) in batch.nodes.iter().enumerate() {
+        for node in batch.nodes_as_created() {
             // The first of a repeated node is the one `apply` writes.
-            new_nodes.entry(node.id.clone()).or_insert(index);
+            new_nodes
+                .entry(node.id.clone())
+                .or_insert_with(|| Arc::new(node.into_owned()));
         }
         let mut updates: HashMap<NodeId, Vec<usize>> = HashMap::new();
         for (index, update) in batch.updates.iter().enumerate() {
@@ -73,12 +76,7 @@ impl Overlay {
         // A copy of its own: the stored record may be shared with the store's cache.
         let record = Arc::make_mut(record);
         for update in indexes.iter().map(|&i| &self.batch.updates[i]) {
-            for (name, value) in &update.props {
-                match value {
-                    serde_json::Value::Null => record.props.remove(name),
-                    value => record.props.insert(name.clone(), value.clone()),
-                };
-            }
+            record.patch(&update.props);
         }
     }
 }
@@ -91,18 +89,19 @@ impl Store for Overlay {
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
         let mut found = self.store.nodes(ids).await?;
+        // Stored nodes win: `apply` leaves them untouched, then updates them.
+        for record in &mut found {
+            self.update(record);
+        }
         let stored: HashSet<NodeId> = found.iter().map(|r| r.id.clone()).collect();
         let mut added: HashSet<&NodeId> = HashSet::new();
         for id in ids {
             if stored.contains(id) || !added.insert(id) {
                 continue;
             }
-            if let Some(&index) = self.new_nodes.get(id) {
-                found.push(Arc::new(self.batch.nodes[index].clone()));
+            if let Some(created) = self.new_nodes.get(id) {
+                found.push(Arc::clone(created));
             }
-        }
-        for record in &mut found {
-            self.update(record);
         }
         Ok(found)
     }

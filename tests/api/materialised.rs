@@ -8,7 +8,8 @@ use kg::domain::provenance::status_inputs;
 use kg::domain::status::derive_status;
 use kg::domain::timeline::StatusTimeline;
 use kg::model::record::NodeRecord;
-use kg::model::{Label, NodeId};
+use kg::model::record::StoredNode;
+use kg::model::{Entity, Label, NodeId};
 use kg::store::WriteBatch;
 use serde_json::{json, Value};
 
@@ -232,5 +233,52 @@ conformance! {
             assert_eq!(stored[&expected.id].props.get("support_rank"), expected.props.get("support_rank"));
         }
         assert_eq!(importer.rebuild_stale_statuses().await.unwrap(), 0);
+    }
+}
+
+conformance! {
+    async fn a_batchs_updates_reach_the_nodes_it_creates_and_those_already_stored(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        let store = app.app.graph.store();
+        let record = |key: &str, props: Value| NodeRecord {
+            id: NodeId::new(Label::Person, key),
+            props: props.as_object().cloned().unwrap_or_default(),
+        };
+        // A person as the importer writes one, with properties of the test's own.
+        let person = |key: &str, name: &str| {
+            let id = NodeId::new(Label::Person, key);
+            let entity = Entity { id, name: name.into(), aliases: Vec::new(), description: None, organization_kind: None };
+            let mut given = entity.to_record();
+            given.patch(&record(key, json!({ "note": "given", "gone": "yes" })).props);
+            given
+        };
+        let stored = person("stored", "Stored");
+        store.apply(&WriteBatch { nodes: vec![stored.clone()], ..WriteBatch::default() }).await.unwrap();
+
+        // A store may write a created node's updates with it; the outcome must not show it.
+        let created = person("created", "Created");
+        let batch = WriteBatch {
+            nodes: vec![created.clone(), stored.clone()],
+            updates: vec![
+                record("created", json!({ "note": "derived", "gone": null })),
+                record("created", json!({ "extra": 1 })),
+                record("stored", json!({ "note": "derived", "gone": null })),
+            ],
+            ..WriteBatch::default()
+        };
+        let outcome = store.apply(&batch).await.unwrap();
+        assert_eq!(outcome.created, vec![created.id.clone()]);
+        assert_eq!(outcome.existing, vec![stored.id.clone()]);
+
+        let read = app.app.graph.records(&[created.id.clone(), stored.id.clone()]).await.unwrap();
+        let props = |id: &NodeId| {
+            let props = &read[id].props;
+            ["name", "note", "gone", "extra"].map(|name| props.get(name).cloned().unwrap_or(Value::Null))
+        };
+        assert_eq!(props(&created.id), [json!("Created"), json!("derived"), Value::Null, json!(1)]);
+        assert_eq!(props(&stored.id), [json!("Stored"), json!("derived"), Value::Null, Value::Null]);
+        // Search still finds the node by the name it was given.
+        let found = app.data(r#"{ search(text: "Created") { ... on Person { name } } }"#).await;
+        assert_eq!(found["search"][0]["name"], "Created");
     }
 }

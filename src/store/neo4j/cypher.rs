@@ -115,13 +115,25 @@ pub fn expand(plan: &Plan) -> String {
     text
 }
 
+/// Creates the edges of `rel` that are absent.
+///
+/// The pattern names first the end with fewer edges of the type. Neo4j plans `MERGE` on two
+/// bound nodes alike either way (it checks from the end of lower degree); the test server
+/// checks from the first node named, and an organisation's evidence edges run to every
+/// claim it took a stance on, so naming the organisation first made each row read all of
+/// them (ARCHITECTURE.md, "What differs").
 pub fn merge_edges(rel: RelType) -> String {
+    let (evidence, rel) = (rel.evidence_stance().is_some(), rel.as_str());
+    let pattern = if evidence {
+        format!("(b)<-[:{rel}]-(a)")
+    } else {
+        format!("(a)-[:{rel}]->(b)")
+    };
     format!(
         "UNWIND $rows AS row
 MATCH (a:KgNode {{id: row.source}})
 MATCH (b:KgNode {{id: row.target}})
-MERGE (a)-[:{rel}]->(b)",
-        rel = rel.as_str()
+MERGE {pattern}"
     )
 }
 
@@ -254,13 +266,24 @@ UNION ALL
     Ok(Listing { text, params })
 }
 
-/// Node rows per label, with the properties the store adds for sorting and search.
-pub fn nodes_by_label(nodes: &[NodeRecord]) -> BTreeMap<Label, Vec<Value>> {
+/// Node rows per label, with the properties the store adds for sorting and search. The
+/// properties written are those of `as_created` (the same nodes with the batch's updates
+/// applied, [`WriteBatch::nodes_as_created`]); sorting and search use what was given.
+///
+/// [`WriteBatch::nodes_as_created`]: crate::store::WriteBatch::nodes_as_created
+pub fn nodes_by_label(
+    nodes: &[NodeRecord],
+    as_created: &[std::borrow::Cow<'_, NodeRecord>],
+) -> BTreeMap<Label, Vec<Value>> {
     let mut rows: BTreeMap<Label, Vec<Value>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
     // The first of a node's records wins, as `apply` leaves a stored node untouched.
-    for node in nodes.iter().filter(|node| seen.insert(&node.id)) {
-        let mut props = node.props.clone();
+    let first = nodes
+        .iter()
+        .zip(as_created)
+        .filter(|(node, _)| seen.insert(&node.id));
+    for (node, created) in first {
+        let mut props = created.props.clone();
         let (primary, secondary) = node.search_texts();
         let mut search_words = words(&primary);
         search_words.extend(words(&secondary));

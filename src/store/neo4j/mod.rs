@@ -280,7 +280,8 @@ impl Neo4jStore {
             .await?;
         }
         let mut outcome = ApplyOutcome::default();
-        for (label, rows) in cypher::nodes_by_label(&batch.nodes) {
+        let created = batch.nodes_as_created();
+        for (label, rows) in cypher::nodes_by_label(&batch.nodes, &created) {
             let mut stream = txn
                 .execute(run(
                     cypher::merge_nodes(label),
@@ -306,9 +307,9 @@ impl Neo4jStore {
             )?)
             .await?;
         }
-        if !batch.updates.is_empty() {
-            let rows: Vec<Value> = batch
-                .updates
+        let updates = batch.updates_after(&outcome.created);
+        if !updates.is_empty() {
+            let rows: Vec<Value> = updates
                 .iter()
                 .map(|node| json!({ "id": node.id.to_string(), "props": node.props }))
                 .collect();

@@ -557,9 +557,11 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
                 "INSERT INTO node_search (id, primary_text, secondary_text) VALUES (?1, ?2, ?3)",
             )
             .map_err(internal)?;
-        for node in &batch.nodes {
+        // Search texts and sort keys come from what was given; a new node carries what
+        // the import derived for it from the start, rather than being updated at once.
+        for (node, created) in batch.nodes.iter().zip(batch.nodes_as_created()) {
             let id = node.id.to_string();
-            let props = Value::Object(node.props.clone()).to_string();
+            let props = Value::Object(created.into_owned().props).to_string();
             let inserted = insert_node
                 .execute(params![id, node.label(), node.sort_text(), props])
                 .map_err(internal)?;
@@ -588,7 +590,7 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
         let mut update = tx
             .prepare_cached("UPDATE nodes SET props = json_patch(props, ?2) WHERE id = ?1")
             .map_err(internal)?;
-        for node in &batch.updates {
+        for node in batch.updates_after(&outcome.created) {
             let props = Value::Object(node.props.clone()).to_string();
             update
                 .execute(params![node.id.to_string(), props])
