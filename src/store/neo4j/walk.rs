@@ -157,8 +157,9 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
 /// the claims and entities they reach as `kn` and `xn`. A level closes the walk when it is
 /// the one after the last, or when more than `max_nodes` entities were reached before it
 /// (farther ones sort after all of them, so none could be kept, as on the embedded store):
-/// it starts only from the entities of its frontier that can be kept (`sortedn` ordered as
-/// [`Neighbourhood::from_levels`] cuts, then cut), keeps only the hops among them, and
+/// it starts only from the entities of its frontier that can be kept (`sortedn`: the first
+/// ids in the order [`Neighbourhood::from_levels`] cuts by, then cut), keeps only the hops
+/// among them, and
 /// leaves no frontier after it. The query also returns, as `records`, every node the levels
 /// reached with its properties; the cut itself is made afterwards, in one place for every
 /// store.
@@ -184,20 +185,24 @@ WITH [c0] AS f0, [c0.id] AS seen0"
             format!("size(seen{level}) > $max_nodes")
         };
         // Aggregations here have no grouping key, so an empty frontier still gives a row.
-        // Only a closing level's frontier is sorted: the others are read whole.
+        // Only a closing level's frontier is sorted: the others are read whole. No more
+        // than `max_nodes` can be kept, so the sort keeps only the first that many (a top-k,
+        // not a sort of the whole frontier): the test server's sort buffers each row's whole
+        // scope, and a hub's frontier of 5,000 outgrew its query memory sorted whole.
         text.push_str(&format!(
             "
 CALL {{
   WITH f{level}, seen{level}
   UNWIND CASE WHEN {closing} THEN f{level} ELSE [] END AS x
-  WITH x ORDER BY {rank}, x.id
-  RETURN collect(x) AS sorted{level}
+  WITH {rank} AS rank, x.id AS id
+  WITH rank, id ORDER BY rank, id LIMIT $max_nodes
+  RETURN collect(id) AS sorted{level}
 }}
 CALL {{
   WITH f{level}, seen{level}, sorted{level}
-  WITH {closing} AS closing,
-       CASE WHEN {closing} THEN sorted{level}[0..($max_nodes - size(seen{level}) + size(f{level}))] ELSE f{level} END AS cut
-  WITH closing, cut, [e IN cut | e.id] AS kept
+  WITH {closing} AS closing, f{level},
+       sorted{level}[0..($max_nodes - size(seen{level}) + size(f{level}))] AS kept
+  WITH closing, kept, CASE WHEN closing THEN [e IN f{level} WHERE e.id IN kept] ELSE f{level} END AS cut
   UNWIND cut AS e
   MATCH (e)-[r1:{types}]-(c:KgNode)-[r2:{types}]-(x:KgNode)
   WHERE x <> e AND {claim_ok} AND {join} AND (NOT closing OR x.id IN kept)
