@@ -159,10 +159,9 @@ pub fn path(row: &Row) -> Result<WalkPath, StoreError> {
 /// (farther ones sort after all of them, so none could be kept, as on the embedded store):
 /// it starts only from the entities of its frontier that can be kept (`sortedn`: the first
 /// ids in the order [`Neighbourhood::from_levels`] cuts by, then cut), keeps only the hops
-/// among them, and
-/// leaves no frontier after it. The query also returns, as `records`, every node the levels
-/// reached with its properties; the cut itself is made afterwards, in one place for every
-/// store.
+/// among them, and leaves no frontier after it. The query also returns, as `records`, every
+/// node the levels reached with its properties; the cut itself is made afterwards, in one
+/// place for every store.
 ///
 /// [`Neighbourhood::from_levels`]: crate::store::walk::Neighbourhood::from_levels
 pub fn neighbourhood(query: &NeighbourhoodQuery) -> (String, Vec<(&'static str, Value)>) {

@@ -502,6 +502,11 @@ fn bump(c: &Connection, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Properties as the JSON text the `props` column holds.
+fn props_text(props: &Props) -> Result<String, StoreError> {
+    serde_json::to_string(props).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
 pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -561,7 +566,7 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
         // the import derived for it from the start, rather than being updated at once.
         for (node, created) in batch.nodes.iter().zip(batch.nodes_as_created()) {
             let id = node.id.to_string();
-            let props = Value::Object(created.into_owned().props).to_string();
+            let props = props_text(&created.props)?;
             let inserted = insert_node
                 .execute(params![id, node.label(), node.sort_text(), props])
                 .map_err(internal)?;
@@ -591,7 +596,7 @@ pub(super) fn apply(c: &mut Connection, batch: &WriteBatch) -> Result<ApplyOutco
             .prepare_cached("UPDATE nodes SET props = json_patch(props, ?2) WHERE id = ?1")
             .map_err(internal)?;
         for node in batch.updates_after(&outcome.created) {
-            let props = Value::Object(node.props.clone()).to_string();
+            let props = props_text(&node.props)?;
             update
                 .execute(params![node.id.to_string(), props])
                 .map_err(internal)?;
