@@ -15,7 +15,7 @@ use crate::domain::Graph;
 use crate::model::record::NodeRecord;
 use crate::model::{Label, NodeId, RelType};
 use crate::store::plan::child_of;
-use crate::store::{Direction, Expanded, Hop, Plan, Step, Subgraph};
+use crate::store::{Direction, Expanded, Hop, Page, Plan, Step, Subgraph};
 
 /// The most selection fields one plan looks at. Fragments that spread each other can make a
 /// small query name millions of fields; past this the plan stops growing and what it left
@@ -131,15 +131,7 @@ pub async fn prefetch(
     let mut labels: Vec<Label> = roots.iter().map(NodeId::label).collect();
     labels.sort();
     labels.dedup();
-    let mut plan = Plan::default();
-    let mut budget = MAX_PLANNED_FIELDS;
-    let field = ctx.field();
-    match selection {
-        Selection::Object => {
-            plan_object(&labels, field.selection_set(), &mut plan.steps, &mut budget)
-        }
-        Selection::Connection => plan_connection(&labels, field, &mut plan.steps, &mut budget),
-    }
+    let plan = plan(ctx, &labels, selection);
     if roots.is_empty() || (plan.is_empty() && known.len() == roots.len()) {
         return Ok(());
     }
@@ -151,6 +143,33 @@ pub async fn prefetch(
         .map_err(api_error)?;
     reads.absorb(Expanded::from_subgraph(&plan, subgraph));
     Ok(())
+}
+
+/// The plan of what the current root field's selection will ask of roots with these labels.
+pub fn plan(ctx: &Context<'_>, labels: &[Label], selection: Selection) -> Plan {
+    let mut plan = Plan::default();
+    let mut budget = MAX_PLANNED_FIELDS;
+    let field = ctx.field();
+    match selection {
+        Selection::Object => {
+            plan_object(labels, field.selection_set(), &mut plan.steps, &mut budget)
+        }
+        Selection::Connection => plan_connection(labels, field, &mut plan.steps, &mut budget),
+    }
+    plan
+}
+
+/// Keeps a listing's page and what its plan read ahead from it (in the same store call),
+/// for the request's resolvers.
+pub fn keep_page(ctx: &Context<'_>, plan: &Plan, page: &mut Page) {
+    let reads = reads(ctx);
+    if plan.is_empty() {
+        reads.absorb_records(page.records.iter().cloned().map(Arc::new));
+    } else {
+        // The read-ahead holds the page's nodes too, as its roots.
+        let read_ahead = std::mem::take(&mut page.read_ahead);
+        reads.absorb(Expanded::from_subgraph(plan, read_ahead));
+    }
 }
 
 /// How the root field's type holds its roots.

@@ -11,7 +11,7 @@ use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
 use super::merges::MergeQuery;
-use super::prefetch::{prefetch, Selection};
+use super::prefetch::{keep_page, plan, prefetch, Selection};
 use super::provenance::{Claim, Report};
 use super::scalars::Date;
 use super::walks::WalkQuery;
@@ -58,11 +58,11 @@ where
         from_end: window.from_end,
         limit: window.limit + 1,
         count: asks_total(ctx),
+        read_ahead: plan(ctx, &[filter.label], Selection::Connection),
         ..filter
     };
-    let found = graph.store().list(&query).await.map_err(api_error)?;
-    let roots: Vec<model::NodeId> = found.records.iter().map(|r| r.id.clone()).collect();
-    prefetch(ctx, &roots, &found.records, Selection::Connection).await?;
+    let mut found = graph.store().list(&query).await.map_err(api_error)?;
+    keep_page(ctx, &query.read_ahead, &mut found);
     let items = found
         .records
         .iter()

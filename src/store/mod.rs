@@ -120,6 +120,10 @@ pub struct ListQuery {
     /// Whether to count the whole list (the filters, not the window) for [`Page::total`].
     /// Counting visits every match, so a page that shows no total does without.
     pub count: bool,
+    /// What to read from the page's nodes in the same call, as [`Store::expand`] would:
+    /// a page and what its selection asks of it cost one store call (one round trip on
+    /// Neo4j), and are read at one version of the graph.
+    pub read_ahead: Plan,
 }
 
 impl ListQuery {
@@ -138,6 +142,7 @@ impl ListQuery {
             limit,
             from_end: false,
             count: true,
+            read_ahead: Plan::default(),
         }
     }
 }
@@ -148,6 +153,9 @@ pub struct Page {
     pub records: Vec<NodeRecord>,
     /// How many nodes the whole list holds, when the query asked for the count.
     pub total: Option<usize>,
+    /// The page's nodes and what the query's `read_ahead` reached from them; empty when
+    /// it planned nothing.
+    pub read_ahead: Subgraph,
 }
 
 /// An entity's names, as [`Store::entity_names`] gives them.
@@ -266,7 +274,8 @@ pub trait Store: Send + Sync + 'static {
         direction: Direction,
     ) -> Result<Vec<EdgeRecord>, StoreError>;
 
-    /// One page of a label's nodes.
+    /// One page of a label's nodes, with what its `read_ahead` plan reaches from them: on
+    /// Neo4j one query.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
 
     /// The roots (those that exist) and everything `plan` reaches from them, in one call:

@@ -82,17 +82,26 @@ pub fn expand_params(plan: &Plan) -> Vec<(String, Value)> {
 }
 
 /// A whole read plan as one query that walks each hop once: the roots are collected as
-/// frontier `f0`; each step is a `CALL` subquery that unwinds its parent's frontier, follows
-/// its hop, and collects what it reached as `s{n}` (`{s: from id, id, p: properties}`) and
-/// as its own frontier `f{n}` (distinct nodes) for its children. One row comes back, with a
-/// list per step. (A `UNION ALL` of one branch per step, each walking from the roots, was
-/// twice as slow on the test server: every branch repeats its parents' hops.)
+/// frontier `f0`, then [`plan_steps`] follow the plan from them. One row comes back, with a
+/// list per step (`s0` the roots).
 pub fn expand(plan: &Plan) -> String {
-    let steps = plan.flatten();
-    let mut text = String::from(
-        "UNWIND $roots AS rid\nMATCH (n:KgNode {id: rid})\nWITH collect(DISTINCT n) AS f0",
-    );
-    for step in &steps {
+    let (steps, columns) = plan_steps(plan);
+    format!(
+        "UNWIND $roots AS rid\nMATCH (n:KgNode {{id: rid}})\nWITH collect(DISTINCT n) AS f0{steps}
+RETURN [x IN f0 | {{s: '', id: x.id, p: properties(x)}}] AS s0{columns}"
+    )
+}
+
+/// The steps of a plan from frontier `f0`: each step is a `CALL` subquery that unwinds its
+/// parent's frontier, follows its hop, and collects what it reached as `s{n}` (`{s: from
+/// id, id, p: properties}`) and as its own frontier `f{n}` (distinct nodes) for its
+/// children. Returns the subqueries and the columns to return (`, s1, s2`). (A `UNION ALL`
+/// of one branch per step, each walking from the roots, was twice as slow on the test
+/// server: every branch repeats its parents' hops.)
+fn plan_steps(plan: &Plan) -> (String, String) {
+    let mut text = String::new();
+    let mut columns = String::new();
+    for step in plan.flatten() {
         let rel = step.hop.rel.as_str();
         let mut pattern = match step.hop.direction {
             Direction::Out => format!("(a)-[:{rel}]->(b:KgNode)"),
@@ -106,13 +115,9 @@ pub fn expand(plan: &Plan) -> String {
             parent = step.parent,
             n = step.number,
         ));
+        columns.push_str(&format!(", s{}", step.number));
     }
-    let columns: Vec<String> =
-        std::iter::once("[x IN f0 | {s: '', id: x.id, p: properties(x)}] AS s0".to_string())
-            .chain(steps.iter().map(|step| format!("s{}", step.number)))
-            .collect();
-    text.push_str(&format!("\nRETURN {}", columns.join(", ")));
-    text
+    (text, columns)
 }
 
 /// Creates the edges of `rel` that are absent.
@@ -165,13 +170,13 @@ ORDER BY source_id, target_id",
     )
 }
 
-/// A listing as one Cypher query (one round trip): a `UNION ALL` of the count (the row whose
-/// `part` is `count`) and the page (rows whose `part` is `page`, their order in `sort_key`).
-/// The rows are told apart by a string, not by a negative number: the test server sends
-/// small negative integers over Bolt as unsigned bytes (-1 arrives as 255).
+/// A listing as one Cypher query (one round trip): the count when asked (column `total`),
+/// the page (`keys`, its nodes' sort keys, and `s0`, the nodes as [`expand`] gives roots),
+/// and what the query's `read_ahead` plan reaches from the page (`s1`, `s2`, ...), in one
+/// row.
 pub struct Listing {
     pub text: String,
-    pub params: Vec<(&'static str, Value)>,
+    pub params: Vec<(String, Value)>,
 }
 
 pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
@@ -247,22 +252,28 @@ pub fn list(query: &ListQuery) -> Result<Listing, StoreError> {
     let windowed = filter(&windowed);
     let order = if query.from_end { "DESC" } else { "ASC" };
     let label = query.label.as_str();
-    let page = format!(
-        "MATCH (n:{label}) {windowed}
-WITH n ORDER BY {column} {order}, n.id {order} LIMIT $limit
-RETURN 'page' AS part, 0 AS total, {column} AS sort_key, n.id AS id, properties(n) AS props"
-    );
-    let text = if query.count {
-        format!(
-            "MATCH (n:{label}) {counted}
-RETURN 'count' AS part, count(n) AS total, '' AS sort_key, '' AS id, {{}} AS props
-UNION ALL
-{page}"
+    let (count, total) = if query.count {
+        (
+            format!("CALL {{ MATCH (n:{label}) {counted} RETURN count(n) AS total }}\n"),
+            "total, ",
         )
     } else {
-        page
+        (String::new(), "")
     };
+    let (steps, columns) = plan_steps(&query.read_ahead);
+    let text = format!(
+        "{count}CALL {{ MATCH (n:{label}) {windowed}
+  WITH n ORDER BY {column} {order}, n.id {order} LIMIT $limit
+  RETURN collect({{k: {column}, n: n}}) AS page }}
+WITH {total}page, [x IN page | x.n] AS f0{steps}
+RETURN {total}[x IN page | x.k] AS keys, [x IN page | {{s: '', id: x.n.id, p: properties(x.n)}}] AS s0{columns}"
+    );
     params.push(("limit", json!(query.limit)));
+    let params = params
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .chain(expand_params(&query.read_ahead))
+        .collect();
     Ok(Listing { text, params })
 }
 

@@ -399,26 +399,46 @@ impl Store for Neo4jStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let cypher::Listing { text, params } = cypher::list(query)?;
-        let mut total = None;
-        let mut page = Vec::new();
-        for row in self.rows(&text, &params).await? {
-            if bolt::string(&row, "part")? == "count" {
-                let count = row
-                    .get::<i64>("total")
-                    .map_err(|e| StoreError::Internal(format!("column total: {e}")))?;
-                total = Some(usize::try_from(count).unwrap_or_default());
-            } else {
-                page.push((bolt::string(&row, "sort_key")?, bolt::node(&row)?));
-            }
-        }
-        // Branch order survives UNION ALL in practice, but only this sort is documented.
+        let params: Vec<(&str, Value)> = params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
+        let rows = self.rows(&text, &params).await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StoreError::Internal("a listing returned no row".into()))?;
+        let total = if query.count {
+            let count = row
+                .get::<i64>("total")
+                .map_err(|e| StoreError::Internal(format!("column total: {e}")))?;
+            Some(usize::try_from(count).unwrap_or_default())
+        } else {
+            None
+        };
+        let keys: Vec<String> = row
+            .get("keys")
+            .map_err(|e| StoreError::Internal(format!("column keys: {e}")))?;
+        let nodes = reached_by(row, 0)?;
+        let mut page: Vec<(String, NodeRecord)> = keys
+            .into_iter()
+            .zip(nodes.into_iter().map(|(_, node)| node))
+            .collect();
+        // Collected in the subquery's order in practice, but only this sort is documented.
         page.sort_by(|(a, x), (b, y)| {
             a.cmp(b)
                 .then_with(|| x.id.to_string().cmp(&y.id.to_string()))
         });
+        let records: Vec<NodeRecord> = page.into_iter().map(|(_, record)| record).collect();
+        let mut read_ahead = Subgraph::default();
+        if !query.read_ahead.is_empty() {
+            let roots = records.iter().map(|r| (None, r.clone()));
+            let steps = query.read_ahead.flatten().len();
+            read_ahead = subgraph_of(row, roots, steps)?;
+        }
         Ok(Page {
-            records: page.into_iter().map(|(_, record)| record).collect(),
+            records,
             total,
+            read_ahead,
         })
     }
 
@@ -435,26 +455,10 @@ impl Store for Neo4jStore {
                 .map(|(name, value)| (name.as_str(), value.clone())),
         );
         let rows = self.rows(&cypher::expand(plan), &params).await?;
-        let mut subgraph = Subgraph::default();
-        let mut seen = std::collections::HashSet::new();
-        let steps = plan.flatten().len();
-        for row in &rows {
-            for step in 0..=steps {
-                let column = format!("s{step}");
-                let reached: Vec<serde_json::Map<String, Value>> = row
-                    .get(&column)
-                    .map_err(|e| StoreError::Internal(format!("column {column}: {e}")))?;
-                for entry in reached {
-                    let (from, node) = bolt::reached(entry)?;
-                    let id = node.id.clone();
-                    if seen.insert(id.clone()) {
-                        subgraph.nodes.push(Arc::new(node));
-                    }
-                    subgraph.reached.push(Reached { step, from, id });
-                }
-            }
-        }
-        Ok(subgraph)
+        let Some(row) = rows.first() else {
+            return Ok(Subgraph::default());
+        };
+        subgraph_of(row, reached_by(row, 0)?, plan.flatten().len())
     }
 
     async fn paths(&self, query: &PathQuery) -> Result<Paths, StoreError> {
@@ -558,6 +562,42 @@ impl Store for Neo4jStore {
         );
         self.attempt(|| self.apply_once(batch, &import)).await?
     }
+}
+
+/// The nodes a plan's step reached, from its column `s{step}` of a read-ahead row.
+fn reached_by(row: &Row, step: usize) -> Result<Vec<(Option<NodeId>, NodeRecord)>, StoreError> {
+    let column = format!("s{step}");
+    let entries: Vec<serde_json::Map<String, Value>> = row
+        .get(&column)
+        .map_err(|e| StoreError::Internal(format!("column {column}: {e}")))?;
+    entries.into_iter().map(bolt::reached).collect()
+}
+
+/// A read-ahead row as a subgraph: the roots (step 0), then what steps 1 to `steps`
+/// reached, every node once.
+fn subgraph_of(
+    row: &Row,
+    roots: impl IntoIterator<Item = (Option<NodeId>, NodeRecord)>,
+    steps: usize,
+) -> Result<Subgraph, StoreError> {
+    let mut subgraph = Subgraph::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |step: usize, (from, node): (Option<NodeId>, NodeRecord)| {
+        let id = node.id.clone();
+        if seen.insert(id.clone()) {
+            subgraph.nodes.push(Arc::new(node));
+        }
+        subgraph.reached.push(Reached { step, from, id });
+    };
+    for root in roots {
+        add(0, root);
+    }
+    for step in 1..=steps {
+        for reached in reached_by(row, step)? {
+            add(step, reached);
+        }
+    }
+    Ok(subgraph)
 }
 
 #[cfg(test)]

@@ -225,7 +225,8 @@ impl Store for SqliteStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.readers.read(move |c| sql::list(c, &query)).await
+        self.read_snapshot(move |tx, generation| sql::list(tx, &query, generation))
+            .await
     }
 
     async fn expand(&self, roots: &[NodeId], plan: &Plan) -> Result<Subgraph, StoreError> {

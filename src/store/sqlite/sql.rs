@@ -172,7 +172,13 @@ const STATUS_AS_OF: &str = "(SELECT substr(j.value, instr(j.value, '=') + 1)
     WHERE substr(j.value, 1, instr(j.value, '=') - 1) <= ?{day}
     ORDER BY j.key DESC LIMIT 1)";
 
-pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreError> {
+/// A page of a listing and what its `read_ahead` reaches, inside the caller's read
+/// transaction: the count, the page and the read-ahead see one version of the graph.
+pub(super) fn list(
+    c: &Connection,
+    query: &ListQuery,
+    generation: Option<&Generation>,
+) -> Result<Page, StoreError> {
     // Property names come from the code's own allow-list, values are always bound.
     let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(query.label.as_str())];
     let mut filters = String::new();
@@ -255,7 +261,17 @@ pub(super) fn list(c: &mut Connection, query: &ListQuery) -> Result<Page, StoreE
     if query.from_end {
         records.reverse();
     }
-    Ok(Page { records, total })
+    let read_ahead = if query.read_ahead.is_empty() {
+        Subgraph::default()
+    } else {
+        let roots: Vec<NodeId> = records.iter().map(|r| r.id.clone()).collect();
+        expand(c, &roots, &query.read_ahead, generation)?
+    };
+    Ok(Page {
+        records,
+        total,
+        read_ahead,
+    })
 }
 
 /// Counts a listing: `filters` are all but the properties that must be absent. Those (an
@@ -628,7 +644,7 @@ mod tests {
     #[test]
     fn counting_a_listing_without_merged_entities_reads_only_the_merged_ones() {
         let dir = tempfile::tempdir().expect("a scratch folder");
-        let mut c = Connection::open(dir.path().join("count.sqlite")).expect("a store file");
+        let c = Connection::open(dir.path().join("count.sqlite")).expect("a store file");
         prepare_writer(&c).expect("the tables");
         for (key, merged) in [("a", None), ("b", Some("Person:a")), ("c", None)] {
             let mut props = serde_json::json!({ "id": format!("Person:{key}"), "name": key });
@@ -645,15 +661,16 @@ mod tests {
             absent: vec!["merged_into"],
             ..ListQuery::of(Label::Person, 10)
         };
-        let page = list(&mut c, &query).expect("a page");
+        let page = list(&c, &query, None).expect("a page");
         assert_eq!(page.total, Some(2));
         assert_eq!(page.records.len(), 2);
         let uncounted = list(
-            &mut c,
+            &c,
             &ListQuery {
                 count: false,
                 ..query.clone()
             },
+            None,
         )
         .expect("a page");
         assert_eq!(uncounted.total, None);
