@@ -117,22 +117,19 @@ pub fn reads<'a>(ctx: &Context<'a>) -> &'a RequestReads {
     ctx.data_unchecked::<RequestReads>()
 }
 
-/// Reads ahead what the current root field's selection will ask of `roots`, with one store
-/// call, when the selection goes beyond the roots' own properties. `known` are the roots'
-/// records when the caller has already read them all (a listing's page), else empty.
+/// Reads the roots and what the current root field's selection will ask of them, with one
+/// store call. (A listing hands its plan to the listing's own call instead: [`keep_page`].)
 pub async fn prefetch(
     ctx: &Context<'_>,
     roots: &[NodeId],
-    known: &[NodeRecord],
     selection: Selection,
 ) -> async_graphql::Result<()> {
     let reads = reads(ctx);
-    reads.absorb_records(known.iter().cloned().map(Arc::new));
     let mut labels: Vec<Label> = roots.iter().map(NodeId::label).collect();
     labels.sort();
     labels.dedup();
     let plan = plan(ctx, &labels, selection);
-    if roots.is_empty() || (plan.is_empty() && known.len() == roots.len()) {
+    if roots.is_empty() {
         return Ok(());
     }
     let graph = ctx.data_unchecked::<Graph>();

@@ -87,7 +87,7 @@ pub(super) async fn read_ahead_following_merges(
     ctx: &Context<'_>,
     ids: Vec<model::NodeId>,
 ) -> async_graphql::Result<Vec<model::NodeId>> {
-    prefetch(ctx, &ids, &[], Selection::Object).await?;
+    prefetch(ctx, &ids, Selection::Object).await?;
     let records = super::loaders::records(ctx, &ids).await?;
     let mut found = Vec::new();
     let mut kept = Vec::new();
@@ -106,7 +106,7 @@ pub(super) async fn read_ahead_following_merges(
         }
     }
     if !kept.is_empty() {
-        prefetch(ctx, &kept, &[], Selection::Object).await?;
+        prefetch(ctx, &kept, Selection::Object).await?;
     }
     Ok(found)
 }
@@ -145,7 +145,7 @@ impl CoreQuery {
         key: String,
     ) -> async_graphql::Result<Option<Report>> {
         let id = model::NodeId::new(Label::Report, &key);
-        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
+        prefetch(ctx, std::slice::from_ref(&id), Selection::Object).await?;
         let mut found =
             super::loaders::typed::<model::Report>(ctx, std::slice::from_ref(&id)).await?;
         Ok(found.pop().map(Report))
@@ -154,7 +154,7 @@ impl CoreQuery {
     /// Fetches the claim an importer gave this key; null when there is none.
     async fn claim(&self, ctx: &Context<'_>, key: String) -> async_graphql::Result<Option<Claim>> {
         let id = model::NodeId::new(Label::Claim, &key);
-        prefetch(ctx, std::slice::from_ref(&id), &[], Selection::Object).await?;
+        prefetch(ctx, std::slice::from_ref(&id), Selection::Object).await?;
         let mut found =
             super::loaders::typed::<model::Claim>(ctx, std::slice::from_ref(&id)).await?;
         Ok(found.pop().map(Claim))
@@ -175,7 +175,7 @@ impl CoreQuery {
             .iter()
             .map(decode)
             .collect::<async_graphql::Result<Vec<_>>>()?;
-        prefetch(ctx, &ids, &[], Selection::Object).await?;
+        prefetch(ctx, &ids, Selection::Object).await?;
         let records = super::loaders::records(ctx, &ids).await?;
         ids.iter()
             .map(|id| {
