@@ -47,6 +47,16 @@ fn extra_report(n: usize) -> Value {
     })
 }
 
+/// Imports `count` reports made by [`extra_report`], each about one more event.
+async fn import_extra_reports(app: &TestApp, count: usize) {
+    let inputs: Vec<Value> = (0..count).map(extra_report).collect();
+    app.data_with(
+        "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
+        json!({ "inputs": inputs }),
+    )
+    .await;
+}
+
 /// Rows returned, and the store calls and (on Neo4j) Bolt queries the deep query made: the
 /// same in each of three runs, since batches form per field path, not by timing.
 async fn rows_and_calls(app: &TestApp) -> (u64, usize, Option<usize>) {
@@ -78,12 +88,7 @@ conformance! {
         let app = TestApp::seeded(backend).await;
         let (rows_before, calls_before, bolt_before) = rows_and_calls(&app).await;
         // Enough to fill the query's page: 51 claims before, 100 of 131 after.
-        let inputs: Vec<Value> = (0..40).map(extra_report).collect();
-        app.data_with(
-            "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
-            json!({ "inputs": inputs }),
-        )
-        .await;
+        import_extra_reports(&app, 40).await;
         let (rows_after, calls_after, bolt_after) = rows_and_calls(&app).await;
         assert_eq!(rows_after, rows_before + 80, "the store now holds more claims");
         assert!(rows_before < 100 && rows_after > 100, "the page grows from {rows_before} rows to full");
@@ -110,12 +115,7 @@ const FRONTEND: &str = r#"{ events(first: 50) { totalCount edges { node {
 conformance! {
     async fn the_frontend_query_costs_one_store_call_whatever_the_rows(backend: Backend) {
         let app = TestApp::seeded(backend).await;
-        let inputs: Vec<Value> = (0..40).map(extra_report).collect();
-        app.data_with(
-            "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
-            json!({ "inputs": inputs }),
-        )
-        .await;
+        import_extra_reports(&app, 40).await;
         app.calls.reset();
         let bolt_before = app.bolt_queries();
         let data = app.data(FRONTEND).await;
@@ -190,12 +190,7 @@ fn read_back(plan: &Plan, subgraph: Subgraph) -> (BTreeMap<String, Props>, Vec<S
 conformance! {
     async fn a_listing_reads_ahead_what_expand_reads_from_its_page_in_both_directions(backend: Backend) {
         let app = TestApp::seeded(backend).await;
-        let inputs: Vec<Value> = (0..6).map(extra_report).collect();
-        app.data_with(
-            "mutation($inputs: [ReportInput!]!) { importReports(inputs: $inputs) { createdCount } }",
-            json!({ "inputs": inputs }),
-        )
-        .await;
+        import_extra_reports(&app, 6).await;
         let store = app.app.graph.store();
         let plan = frontend_plan();
         let all = store.list(&ListQuery::of(Label::Event, 100)).await.expect("the events");
