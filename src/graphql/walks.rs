@@ -1,20 +1,23 @@
 //! For analysts: paths and neighbourhoods whose every hop rests on a claim, with the
 //! bounds the server enforces on them.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
-use serde_json::Value;
 
 use super::entity::Node;
 use super::errors::{api_error, ApiError};
 use super::explanation::ClaimStatus;
 use super::ids::decode;
-use super::loaders::{record, typed};
+use super::loaders::typed;
 use super::prefetch::remember;
 use super::provenance::Claim;
 use super::scalars::Date;
 use crate::domain::attributes::attribute;
 use crate::domain::status;
 use crate::domain::Graph;
+use crate::model::record::NodeRecord;
 use crate::model::{self, Label, NodeId, RelType};
 use crate::store::{Direction, Hop, NeighbourhoodQuery, PathQuery, WalkFilter, WalkHop, WalkPath};
 
@@ -131,8 +134,9 @@ impl PathEdge {
         }
     }
 
-    /// The edge a hop stands for, read in its natural direction.
-    async fn of(ctx: &Context<'_>, hop: &WalkHop) -> async_graphql::Result<Self> {
+    /// The edge a hop stands for, read in its natural direction. A claim edge's kind is its
+    /// claim's attribute, looked up in the records the walk returned with its answer.
+    fn of(hop: &WalkHop, attributes: &Attributes<'_>) -> Self {
         let (speaker_first, stance) = match (
             hop.from_link.evidence_stance(),
             hop.to_link.evidence_stance(),
@@ -146,24 +150,16 @@ impl PathEdge {
             None => hop.from_link == RelType::Subject,
         };
         let kind = match stance {
-            Some(stance) => stance_name(stance).to_string(),
-            None => record(ctx, &hop.claim)
-                .await?
-                .and_then(|r| {
-                    r.props
-                        .get("attribute")
-                        .and_then(Value::as_str)
-                        .map(String::from)
-                })
-                .unwrap_or_default(),
+            Some(stance) => stance_name(stance),
+            None => attributes.get(&hop.claim).copied().unwrap_or_default(),
         };
         let (from, to) = if forward {
             (hop.from.clone(), hop.to.clone())
         } else {
             (hop.to.clone(), hop.from.clone())
         };
-        Ok(Self {
-            kind,
+        Self {
+            kind: kind.to_string(),
             evidence: stance.is_some(),
             direction: if forward {
                 EdgeDirection::Forward
@@ -173,9 +169,31 @@ impl PathEdge {
             from,
             to,
             claim: hop.claim.clone(),
-        })
+        }
+    }
+
+    /// The edges of these hops, then the records they rest on kept for the request.
+    fn of_hops<'h>(
+        ctx: &Context<'_>,
+        hops: impl IntoIterator<Item = &'h WalkHop>,
+        records: Vec<Arc<NodeRecord>>,
+    ) -> Vec<Self> {
+        let attributes: Attributes<'_> = records
+            .iter()
+            .filter_map(|r| Some((&r.id, r.props.get("attribute")?.as_str()?)))
+            .collect();
+        let edges = hops
+            .into_iter()
+            .map(|hop| Self::of(hop, &attributes))
+            .collect();
+        // The walk read the records its answer shows: no further store call.
+        remember(ctx, records);
+        edges
     }
 }
+
+/// Claims' attributes by their ids.
+type Attributes<'r> = HashMap<&'r NodeId, &'r str>;
 
 fn stance_name(stance: model::Stance) -> &'static str {
     match stance {
@@ -304,13 +322,13 @@ fn bounded(
     Ok(value)
 }
 
-async fn path_object(ctx: &Context<'_>, path: &WalkPath) -> async_graphql::Result<Path> {
+async fn path_object(
+    ctx: &Context<'_>,
+    path: &WalkPath,
+    edges: Vec<PathEdge>,
+) -> async_graphql::Result<Path> {
     let mut ids: Vec<NodeId> = path.first().map(|h| h.from.clone()).into_iter().collect();
     ids.extend(path.iter().map(|h| h.to.clone()));
-    let mut edges = Vec::with_capacity(path.len());
-    for hop in path {
-        edges.push(PathEdge::of(ctx, hop).await?);
-    }
     Ok(Path {
         length: path.len(),
         nodes: Node::load_many(ctx, &ids).await?,
@@ -440,12 +458,7 @@ impl WalkQuery {
             .await
             .map_err(api_error)?;
         let ids: Vec<NodeId> = found.nodes.iter().map(|(id, _)| id.clone()).collect();
-        // The walk read the records its answer shows: no further store call.
-        remember(ctx, found.records);
-        let mut edges = Vec::with_capacity(found.hops.len());
-        for hop in &found.hops {
-            edges.push(PathEdge::of(ctx, hop).await?);
-        }
+        let edges = PathEdge::of_hops(ctx, &found.hops, found.records);
         Ok(Subgraph {
             nodes: Node::load_many(ctx, &ids).await?,
             edges,
@@ -492,11 +505,12 @@ impl WalkQuery {
             })
             .await
             .map_err(api_error)?;
-        // The walk read the records its answer shows: no further store call.
-        remember(ctx, found.records);
+        let mut edges =
+            PathEdge::of_hops(ctx, found.paths.iter().flatten(), found.records).into_iter();
         let mut paths = Vec::with_capacity(found.paths.len());
         for path in &found.paths {
-            paths.push(path_object(ctx, path).await?);
+            let path_edges = edges.by_ref().take(path.len()).collect();
+            paths.push(path_object(ctx, path, path_edges).await?);
         }
         Ok(paths)
     }
