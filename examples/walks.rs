@@ -4,14 +4,15 @@
 //!
 //! ```text
 //! cargo run --release --example walks -- [--entities 100000] [--claims 1000000] [--runs 50]
-//!     [--data-dir DIR] [--only TEXT]
+//!     [--data-dir DIR] [--only TEXT] [--mmap-mib N]
 //! ```
 //!
 //! `--data-dir` keeps the embedded store's graph in DIR and reuses it when it was generated
 //! at the same size, so that two builds can be measured in turn on the same files (and the
 //! million claims are written once). A Neo4j database that already holds the graph at the
 //! same size is measured as it is, for the same reason. `--only` runs only the operations whose name contains
-//! TEXT, for a profiler.
+//! TEXT, for a profiler. `--mmap-mib` maps that much of the embedded store's file (as
+//! `kg serve --sqlite-mmap-mib`; default 1024).
 //!
 //! The graph: people linked by `partner` claims (one hub takes part in 0.5% of them), each
 //! asserted by one of 20 outlets in a report of ten, every 200th also denied by another
@@ -44,6 +45,7 @@ struct Options {
     runs: usize,
     data_dir: Option<std::path::PathBuf>,
     only: Option<String>,
+    mmap_mib: Option<u64>,
 }
 
 fn options() -> Options {
@@ -53,6 +55,7 @@ fn options() -> Options {
         runs: 50,
         data_dir: None,
         only: None,
+        mmap_mib: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -63,8 +66,9 @@ fn options() -> Options {
             ("--runs", Some(n)) => options.runs = n,
             ("--data-dir", _) if pair.len() == 2 => options.data_dir = Some(pair[1].clone().into()),
             ("--only", _) if pair.len() == 2 => options.only = Some(pair[1].clone()),
+            ("--mmap-mib", _) if pair.len() == 2 => options.mmap_mib = pair[1].parse().ok(),
             _ => {
-                eprintln!("usage: walks [--entities N] [--claims N] [--runs N] [--data-dir DIR] [--only TEXT]");
+                eprintln!("usage: walks [--entities N] [--claims N] [--runs N] [--data-dir DIR] [--only TEXT] [--mmap-mib N]");
                 std::process::exit(2);
             }
         }
@@ -587,8 +591,13 @@ async fn main() {
         );
         std::process::exit(2);
     }
-    let embedded: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir).expect("the embedded store opens"));
+    let mmap = options
+        .mmap_mib
+        .map_or(kg::store::sqlite::DEFAULT_MMAP_BYTES, |mib| mib << 20);
+    let embedded: Arc<dyn Store> = Arc::new(
+        SqliteStore::open_with(&dir, mmap, kg::store::sqlite::DEFAULT_CACHE_BYTES)
+            .expect("the embedded store opens"),
+    );
     let mut pairs = None;
     measure("embedded", embedded, &options, fresh, &mut pairs).await;
     std::fs::write(&marker, size).expect("the graph's size is noted");
