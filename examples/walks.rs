@@ -66,7 +66,7 @@ fn options() -> Options {
             ("--runs", Some(n)) => options.runs = n,
             ("--data-dir", _) if pair.len() == 2 => options.data_dir = Some(pair[1].clone().into()),
             ("--only", _) if pair.len() == 2 => options.only = Some(pair[1].clone()),
-            ("--mmap-mib", _) if pair.len() == 2 => options.mmap_mib = pair[1].parse().ok(),
+            ("--mmap-mib", Some(n)) => options.mmap_mib = Some(n as u64),
             _ => {
                 eprintln!("usage: walks [--entities N] [--claims N] [--runs N] [--data-dir DIR] [--only TEXT] [--mmap-mib N]");
                 std::process::exit(2);
