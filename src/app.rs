@@ -63,14 +63,17 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self::with_limits(store, WalkLimits::default(), QueryLimits::default())
+        Self::with_limits(store, WalkLimits::default(), QueryLimits::default(), 0)
     }
 
-    /// An app whose queries and walks (paths, neighbourhoods) are held to these bounds.
+    /// An app whose queries and walks (paths, neighbourhoods) are held to these bounds, and
+    /// which keeps up to `answer_cache_bytes` of query answers to give again while the graph
+    /// is unchanged (0: none; [`App::new`] keeps none, so that every query runs).
     pub fn with_limits(
         store: Arc<dyn Store>,
         walk_limits: WalkLimits,
         query_limits: QueryLimits,
+        answer_cache_bytes: u64,
     ) -> Self {
         let metrics = Arc::new(Metrics::new());
         let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, Arc::clone(&metrics)));
@@ -82,6 +85,7 @@ impl App {
             walk_limits,
             query_limits,
             metrics: Arc::clone(&metrics),
+            answer_cache_bytes,
         });
         Self {
             graph,

@@ -55,6 +55,12 @@ pub struct ServeConfig {
     /// Format of the log on standard error.
     #[arg(long, env = "KG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// How many MiB (of their JSON) of query answers are kept and given again to the same
+    /// query with the same variables while no write has committed since, by this process
+    /// or (on Neo4j) any other; 0 keeps none. Every write changes the graph's version, and
+    /// every query reads it first (on Neo4j, one small query).
+    #[arg(long, env = "KG_ANSWER_CACHE_MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=65_536))]
+    pub answer_cache_mib: u32,
     #[command(flatten)]
     pub walks: WalkSettings,
     #[command(flatten)]

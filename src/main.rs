@@ -121,7 +121,12 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(tokens = ?http.tokens, cors = ?http.cors.origins, "access");
     let store = open_store(&config.store).await?;
     tracing::info!(backend = store.backend(), "store open");
-    let app = App::with_limits(store, config.walk_limits(), config.query_limits());
+    let app = App::with_limits(
+        store,
+        config.walk_limits(),
+        config.query_limits(),
+        u64::from(config.answer_cache_mib) << 20,
+    );
     let rebuilt = app.importer.rebuild_stale_statuses().await?;
     if rebuilt > 0 {
         tracing::info!(

@@ -1,6 +1,6 @@
 //! What `/metrics` shows, in the Prometheus text format: GraphQL requests and their latency by
-//! operation, errors by code, store calls and their latency by call, reports imported, and
-//! open subscriptions. Plain Rust over prometheus-client; the layers record into it.
+//! operation, errors by code, store calls and their latency by call, reports imported, query
+//! answers given again, and open subscriptions. Plain Rust over prometheus-client; the layers record into it.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -45,6 +45,7 @@ pub struct Metrics {
     errors: Family<CodeLabels, Counter>,
     store_calls: Family<CallLabels, Histogram, fn() -> Histogram>,
     reports_imported: Counter,
+    answers_reused: Counter,
     subscriptions: Gauge,
     operations: Mutex<HashSet<String>>,
 }
@@ -73,6 +74,7 @@ impl Metrics {
             latency_histogram,
         );
         let reports_imported = Counter::default();
+        let answers_reused = Counter::default();
         let subscriptions = Gauge::default();
         registry.register(
             "graphql_request_duration_seconds",
@@ -95,6 +97,11 @@ impl Metrics {
             reports_imported.clone(),
         );
         registry.register(
+            "answers_reused",
+            "Query answers given again, the graph unchanged since they were kept",
+            answers_reused.clone(),
+        );
+        registry.register(
             "subscriptions_open",
             "Subscriptions being served",
             subscriptions.clone(),
@@ -105,6 +112,7 @@ impl Metrics {
             errors,
             store_calls,
             reports_imported,
+            answers_reused,
             subscriptions,
             operations: Mutex::new(HashSet::new()),
         }
@@ -149,6 +157,11 @@ impl Metrics {
         self.store_calls
             .get_or_create(&labels)
             .observe(took.as_secs_f64());
+    }
+
+    /// A query's kept answer given again.
+    pub fn answer_reused(&self) {
+        self.answers_reused.inc();
     }
 
     pub fn reports_imported(&self, count: usize) {

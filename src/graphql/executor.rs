@@ -1,5 +1,6 @@
 //! What every request gets around the schema: the cost check before it runs, its own
-//! reads, default error codes, its metrics, and the root fields in the order asked.
+//! reads, default error codes, its metrics, the root fields in the order asked, and a
+//! query's answer given again while the graph has not changed.
 //!
 //! These are done here, around `Schema::execute`, and not as async-graphql extensions:
 //! with any extension registered, async-graphql sends every field and every list item
@@ -15,6 +16,7 @@ use async_graphql::{Data, Executor, Request, Response, ServerError};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
+use super::answers::{keeping, Answers, Keeping};
 use super::cost::CostLimits;
 use super::errors::give_default_codes;
 use super::prefetch::RequestReads;
@@ -32,6 +34,7 @@ pub struct KgExecutor {
     cost: Arc<CostLimits>,
     metrics: Arc<Metrics>,
     parsed: Arc<Cache<String, Arc<ExecutableDocument>, QueryBytes>>,
+    answers: Option<Arc<Answers>>,
 }
 
 /// How much parsed documents are kept, by the bytes of their query text.
@@ -53,6 +56,7 @@ impl KgExecutor {
         graph: Graph,
         cost: CostLimits,
         metrics: Arc<Metrics>,
+        answer_bytes: u64,
     ) -> Self {
         Self {
             schema,
@@ -60,6 +64,7 @@ impl KgExecutor {
             cost: Arc::new(cost),
             metrics,
             parsed: Arc::new(Cache::with_weighter(256, PARSED_QUERY_BYTES, QueryBytes)),
+            answers: Answers::new(answer_bytes).map(Arc::new),
         }
     }
 
@@ -67,6 +72,61 @@ impl KgExecutor {
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
         let started = Instant::now();
         let request: Request = request.into();
+        let operation = request.operation_name.clone();
+        let response = match &self.answers {
+            Some(answers) => self.reuse_or_run(answers, request).await,
+            None => self.run(request).await,
+        };
+        let codes: Vec<&str> = response
+            .errors
+            .iter()
+            .filter_map(|e| e.extensions.as_ref()?.get("code"))
+            .filter_map(|code| match code {
+                async_graphql::Value::String(code) => Some(code.as_str()),
+                _ => None,
+            })
+            .collect();
+        self.metrics
+            .request(operation.as_deref(), started.elapsed(), &codes);
+        response
+    }
+
+    /// The answer kept for this request while the graph is as it was when it was kept;
+    /// else the request run, and its answer kept when it is a query's.
+    async fn reuse_or_run(&self, answers: &Answers, request: Request) -> Response {
+        let key = Answers::key(&request);
+        let kept = answers.get(&key);
+        // A query seen before has its document parsed; anything else runs unkept, without
+        // the version read (its next time, it is known).
+        let keeping = match &kept {
+            Some(kept) if kept.version.is_none() => Keeping::Always,
+            Some(_) => Keeping::WhileUnchanged,
+            None => self
+                .parsed
+                .get(&request.query)
+                .map_or(Keeping::Never, |document| {
+                    keeping(&document, request.operation_name.as_deref())
+                }),
+        };
+        let version = match keeping {
+            Keeping::Never => return self.run(request).await,
+            Keeping::Always => None,
+            Keeping::WhileUnchanged => match self.graph.store().graph_version().await {
+                Ok(version) => Some(version),
+                Err(_) => return self.run(request).await,
+            },
+        };
+        if let Some(kept) = kept.filter(|kept| kept.version == version) {
+            self.metrics.answer_reused();
+            return kept.response();
+        }
+        let response = self.run(request).await;
+        answers.keep(key, version, &response);
+        response
+    }
+
+    /// Runs a request: its bounds checked, then executed with its own reads.
+    async fn run(&self, request: Request) -> Response {
         let operation = request.operation_name.clone();
         let mut response = match self.prepare(request) {
             Ok(mut request) => {
@@ -81,17 +141,6 @@ impl KgExecutor {
             Err(refusal) => Response::from_errors(vec![refusal]),
         };
         give_default_codes(&mut response);
-        let codes: Vec<&str> = response
-            .errors
-            .iter()
-            .filter_map(|e| e.extensions.as_ref()?.get("code"))
-            .filter_map(|code| match code {
-                async_graphql::Value::String(code) => Some(code.as_str()),
-                _ => None,
-            })
-            .collect();
-        self.metrics
-            .request(operation.as_deref(), started.elapsed(), &codes);
         response
     }
 

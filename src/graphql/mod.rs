@@ -2,6 +2,7 @@
 //! batched domain calls and domain results into typed, documented GraphQL objects.
 
 mod analysis;
+mod answers;
 mod batcher;
 mod connection;
 mod cost;
@@ -49,6 +50,9 @@ pub struct Services {
     pub walk_limits: WalkLimits,
     pub query_limits: QueryLimits,
     pub metrics: Arc<Metrics>,
+    /// How many bytes (of their JSON) of query answers are kept to be given again while the
+    /// graph is unchanged; 0 keeps none.
+    pub answer_cache_bytes: u64,
 }
 
 /// Builds the schema over these services, and what runs requests on it.
@@ -61,7 +65,13 @@ pub fn schema(services: Services) -> KgExecutor {
         .data(Arc::clone(&services.metrics))
         .finish();
     let cost = cost::CostLimits::new(cost::Shapes::from_sdl(&sdl()), services.query_limits);
-    KgExecutor::new(schema, services.graph, cost, services.metrics)
+    KgExecutor::new(
+        schema,
+        services.graph,
+        cost,
+        services.metrics,
+        services.answer_cache_bytes,
+    )
 }
 
 /// The schema's SDL, as committed in `schema/schema.graphql`.

@@ -96,6 +96,11 @@ impl Store for CountingStore {
         self.inner.import_version().await
     }
 
+    async fn graph_version(&self) -> Result<u64, StoreError> {
+        self.count();
+        self.inner.graph_version().await
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         self.count();
         self.inner.apply(batch).await

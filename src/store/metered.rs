@@ -88,6 +88,11 @@ impl Store for MeteredStore {
             .await
     }
 
+    async fn graph_version(&self) -> Result<u64, StoreError> {
+        self.timed("graph_version", self.inner.graph_version())
+            .await
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         self.timed("apply", self.inner.apply(batch)).await
     }

@@ -302,6 +302,11 @@ pub trait Store: Send + Sync + 'static {
     /// derives its batch, so that the batch is applied only if the reads are still current.
     async fn import_version(&self) -> Result<u64, StoreError>;
 
+    /// A number that changes whenever a write commits, by this process or (on Neo4j) any
+    /// other on the same database. Read before a read, it says whether what the read
+    /// returned may be given again: while the number holds, nothing was written since.
+    async fn graph_version(&self) -> Result<u64, StoreError>;
+
     /// Applies a batch in one transaction: all of it or, on any error, none of it. Returns
     /// only once the batch is durable.
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError>;

@@ -158,6 +158,10 @@ impl Store for Overlay {
         self.store.import_version().await
     }
 
+    async fn graph_version(&self) -> Result<u64, StoreError> {
+        self.store.graph_version().await
+    }
+
     async fn apply(&self, _batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         Err(StoreError::Internal("an overlay is read-only".into()))
     }

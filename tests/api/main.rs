@@ -5,6 +5,7 @@
 mod harness;
 
 mod analysis;
+mod answers;
 mod crash_recovery;
 mod digests;
 mod export_round_trip;

@@ -58,11 +58,22 @@ ON CREATE SET k.version = 0
 SET k.writer = $import
 RETURN k.version AS version";
 
+/// Ends a versioned batch: the import version and the count of writes go up together.
 pub const BUMP_IMPORT_VERSION: &str = "MATCH (k:KgNode {id: 'KgMeta:imports'})
-SET k.version = k.version + 1";
+SET k.version = k.version + 1, k.writes = coalesce(k.writes, 0) + 1";
+
+/// Ends a batch without an import version: only the count of writes goes up. Last in the
+/// transaction, so that the version node's write lock is held only while it commits.
+pub const BUMP_WRITES: &str = "MERGE (k:KgNode {id: 'KgMeta:imports'})
+ON CREATE SET k.version = 0
+SET k.writes = coalesce(k.writes, 0) + 1";
 
 pub const IMPORT_VERSION: &str = "MATCH (k:KgNode {id: 'KgMeta:imports'})
 RETURN k.version AS version";
+
+/// How many batches any kg process has written to this database.
+pub const GRAPH_VERSION: &str = "MATCH (k:KgNode {id: 'KgMeta:imports'})
+RETURN coalesce(k.writes, 0) AS writes";
 
 /// Sets the given properties on existing nodes, overwriting those it names.
 pub const UPDATE_NODES: &str = "UNWIND $rows AS row

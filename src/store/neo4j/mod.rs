@@ -319,10 +319,11 @@ impl Neo4jStore {
             )?)
             .await?;
         }
-        if batch.expect_version.is_some() {
-            txn.run(run(cypher::BUMP_IMPORT_VERSION.into(), vec![])?)
-                .await?;
-        }
+        let bump = match batch.expect_version {
+            Some(_) => cypher::BUMP_IMPORT_VERSION,
+            None => cypher::BUMP_WRITES,
+        };
+        txn.run(run(bump.into(), vec![])?).await?;
         txn.commit().await?;
         Ok(Ok(outcome))
     }
@@ -547,6 +548,15 @@ impl Store for Neo4jStore {
             .and_then(|row| row.get::<i64>("version").ok())
             .unwrap_or(0);
         Ok(u64::try_from(version).unwrap_or(0))
+    }
+
+    async fn graph_version(&self) -> Result<u64, StoreError> {
+        let rows = self.rows(cypher::GRAPH_VERSION, &[]).await?;
+        let writes = rows
+            .first()
+            .and_then(|row| row.get::<i64>("writes").ok())
+            .unwrap_or(0);
+        Ok(u64::try_from(writes).unwrap_or(0))
     }
 
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {

@@ -12,6 +12,7 @@ mod walk;
 
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -43,6 +44,9 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
     nodes: Arc<NodeCache>,
     writer: Arc<Mutex<Connection>>,
+    /// Batches written, counted from the database's own count when it opened: the data dir's
+    /// lock keeps other processes from writing, so this process sees every write.
+    writes: AtomicU64,
     /// Held for the store's life: a second process on the same data dir would race this
     /// one's imports, which read before they write.
     _lock: File,
@@ -136,6 +140,7 @@ impl SqliteStore {
         let path = data_dir.join(DATABASE_FILE);
         let writer = Connection::open(&path).map_err(internal)?;
         sql::prepare_writer(&writer).map_err(internal)?;
+        let writes = sql::write_count(&writer)?;
         let readers = Readers {
             path,
             mmap_bytes,
@@ -149,6 +154,7 @@ impl SqliteStore {
             readers: Arc::new(readers),
             nodes: Arc::new(NodeCache::new(cache_bytes)),
             writer: Arc::new(Mutex::new(writer)),
+            writes: AtomicU64::new(writes),
             _lock: lock,
         })
     }
@@ -262,9 +268,16 @@ impl Store for SqliteStore {
         self.readers.read(|c| sql::import_version(c)).await
     }
 
+    async fn graph_version(&self) -> Result<u64, StoreError> {
+        Ok(self.writes.load(Ordering::SeqCst))
+    }
+
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         let batch = batch.clone();
-        self.write(move |c| sql::apply(c, &batch)).await
+        let outcome = self.write(move |c| sql::apply(c, &batch)).await?;
+        // After the commit, so that whoever reads the new version also reads what it wrote.
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        Ok(outcome)
     }
 }
 

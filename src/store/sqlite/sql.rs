@@ -507,7 +507,7 @@ pub(super) fn import_version(c: &Connection) -> Result<u64, StoreError> {
 }
 
 /// How many batches have been written, versioned or not: what the node cache goes by.
-fn write_count(c: &Connection) -> Result<u64, StoreError> {
+pub(super) fn write_count(c: &Connection) -> Result<u64, StoreError> {
     counter(c, "writes")
 }
 
