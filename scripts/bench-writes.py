@@ -3,7 +3,7 @@
 events a read benchmark lists stay the same) every 1/RATE seconds into a kg server for
 SECONDS, so that a read benchmark can be run while writes land: each write changes the
 graph's version, after which no kept answer is given again. Loopback only.
-Prints how many reports were imported.
+Prints how many reports were imported and refused; a refused one's answer goes to stderr.
 
     python3 scripts/bench-writes.py http://127.0.0.1:PORT/graphql RATE SECONDS PREFIX
 """
@@ -36,16 +36,18 @@ def main():
     host = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
     if host not in ("127.0.0.1", "[::1]", "localhost"):
         sys.exit("bench-writes only writes to a loopback address")
-    start, sent = time.monotonic(), 0
+    start, sent, refused = time.monotonic(), 0, 0
     while time.monotonic() - start < seconds:
         body = json.dumps({"query": MUTATION, "variables": {"input": report(f"{prefix}-{sent}")}})
         request = urllib.request.Request(url, body.encode(), {"content-type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            if b'"errors"' in answer.read():
-                sys.exit(f"report {sent} was refused")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read()
+        if b'"errors"' in text:
+            refused += 1
+            print(f"report {prefix}-{sent} was refused: {text[:300]!r}", file=sys.stderr)
         sent += 1
         time.sleep(max(0.0, start + sent / rate - time.monotonic()))
-    print(sent)
+    print(f"{sent - refused} imported, {refused} refused")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 //! for the one store call that reads the graph's version, and any write, by this process or
 //! another on the same Neo4j database, makes the next answer new.
 
-use std::sync::Arc;
-
 use kg::app::App;
 use kg::graphql::{QueryLimits, WalkLimits};
 use serde_json::{json, Value};
@@ -198,6 +196,14 @@ fn reused_of(text: &str) -> u64 {
         .unwrap_or_else(|| panic!("no kg_answers_reused_total in {text}"))
 }
 
+/// Imports [`event_report`] `n` through a `kg serve`.
+async fn import(process: &KgProcess, n: usize) {
+    let answer = process
+        .post(IMPORT, json!({ "input": event_report(n) }))
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+}
+
 async fn titles(process: &KgProcess) -> Vec<String> {
     let answer = process.post(EVENT_TITLES, json!({})).await;
     assert!(answer.get("errors").is_none(), "{answer:#}");
@@ -208,18 +214,10 @@ async fn titles(process: &KgProcess) -> Vec<String> {
 async fn a_kg_process_gives_no_kept_answer_after_another_wrote_to_the_neo4j_database() {
     let server = neo4j_server();
     let lease = server.lease().await;
-    let env = [
-        ("KG_NEO4J_URI", server.uri.as_str()),
-        ("KG_NEO4J_USER", server.user.as_str()),
-        ("KG_NEO4J_PASSWORD", server.password.as_str()),
-        ("KG_NEO4J_DATABASE", lease.name.as_str()),
-    ];
+    let env = server.kg_env(&lease);
     let reader = KgProcess::start(&["--no-seed"], &env);
-    let writer = Arc::new(KgProcess::start(&["--no-seed"], &env));
-    let answer = writer
-        .post(IMPORT, json!({ "input": event_report(1) }))
-        .await;
-    assert!(answer.get("errors").is_none(), "{answer:#}");
+    let writer = KgProcess::start(&["--no-seed"], &env);
+    import(&writer, 1).await;
 
     for _ in 0..3 {
         assert_eq!(titles(&reader).await, ["Answers event 1"]);
@@ -230,10 +228,7 @@ async fn a_kg_process_gives_no_kept_answer_after_another_wrote_to_the_neo4j_data
         "the reader gave its kept answer again: {before}"
     );
 
-    let answer = writer
-        .post(IMPORT, json!({ "input": event_report(2) }))
-        .await;
-    assert!(answer.get("errors").is_none(), "{answer:#}");
+    import(&writer, 2).await;
     assert_eq!(
         titles(&reader).await,
         ["Answers event 1", "Answers event 2"],
@@ -251,19 +246,13 @@ async fn kg_serve_keeps_answers_by_default_and_a_write_through_it_renews_them() 
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
     let process = KgProcess::start(&["--no-seed", "--data-dir", data_dir], &[]);
-    let answer = process
-        .post(IMPORT, json!({ "input": event_report(1) }))
-        .await;
-    assert!(answer.get("errors").is_none(), "{answer:#}");
+    import(&process, 1).await;
     for _ in 0..3 {
         assert_eq!(titles(&process).await, ["Answers event 1"]);
     }
     let before = reused(&process).await;
     assert!(before >= 1, "kept answers are given again: {before}");
-    let answer = process
-        .post(IMPORT, json!({ "input": event_report(2) }))
-        .await;
-    assert!(answer.get("errors").is_none(), "{answer:#}");
+    import(&process, 2).await;
     assert_eq!(
         titles(&process).await,
         ["Answers event 1", "Answers event 2"]

@@ -97,6 +97,16 @@ impl Neo4jServer {
         }
     }
 
+    /// The environment that points a `kg serve` at a leased database.
+    pub fn kg_env<'a>(&'a self, lease: &'a DatabaseLease) -> [(&'static str, &'a str); 4] {
+        [
+            ("KG_NEO4J_URI", self.uri.as_str()),
+            ("KG_NEO4J_USER", self.user.as_str()),
+            ("KG_NEO4J_PASSWORD", self.password.as_str()),
+            ("KG_NEO4J_DATABASE", lease.name.as_str()),
+        ]
+    }
+
     pub fn config(&self, database: &str) -> Neo4jConfig {
         Neo4jConfig {
             uri: self.uri.clone(),

@@ -34,12 +34,7 @@ fn conflicting_report(n: usize) -> Value {
 async fn eight_importers_through_two_kg_processes_agree_with_one_writer_on_the_neo4j_store() {
     let server = neo4j_server();
     let lease = server.lease().await;
-    let env = [
-        ("KG_NEO4J_URI", server.uri.as_str()),
-        ("KG_NEO4J_USER", server.user.as_str()),
-        ("KG_NEO4J_PASSWORD", server.password.as_str()),
-        ("KG_NEO4J_DATABASE", lease.name.as_str()),
-    ];
+    let env = server.kg_env(&lease);
     let processes = Arc::new([
         KgProcess::start(&["--no-seed"], &env),
         KgProcess::start(&["--no-seed"], &env),
