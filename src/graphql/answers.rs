@@ -83,8 +83,9 @@ impl Answers {
         self.kept.get(key)
     }
 
-    /// Keeps an answer read at `version` (none: it reads nothing of the graph), unless it has errors (an error may be passing: a
-    /// store that did not answer, a deadline) or sets HTTP headers (none of ours does).
+    /// Keeps an answer read at `version` (none: it reads nothing of the graph), unless it
+    /// has errors (an error may be passing: a store that did not answer, a deadline) or
+    /// sets HTTP headers (none of ours does).
     pub(super) fn keep(&self, key: String, version: Option<u64>, response: &Response) {
         if !response.errors.is_empty() || !response.http_headers.is_empty() {
             return;
