@@ -214,6 +214,16 @@ impl Neo4jStore {
         .await
     }
 
+    /// A count kept on the version node, 0 before the node exists.
+    async fn counter(&self, text: &str, column: &str) -> Result<u64, StoreError> {
+        let rows = self.rows(text, &[]).await?;
+        let count = rows
+            .first()
+            .and_then(|row| row.get::<i64>(column).ok())
+            .unwrap_or(0);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// One attempt at a whole batch, in one transaction.
     async fn apply_once(
         &self,
@@ -542,21 +552,11 @@ impl Store for Neo4jStore {
     }
 
     async fn import_version(&self) -> Result<u64, StoreError> {
-        let rows = self.rows(cypher::IMPORT_VERSION, &[]).await?;
-        let version = rows
-            .first()
-            .and_then(|row| row.get::<i64>("version").ok())
-            .unwrap_or(0);
-        Ok(u64::try_from(version).unwrap_or(0))
+        self.counter(cypher::IMPORT_VERSION, "version").await
     }
 
     async fn graph_version(&self) -> Result<u64, StoreError> {
-        let rows = self.rows(cypher::GRAPH_VERSION, &[]).await?;
-        let writes = rows
-            .first()
-            .and_then(|row| row.get::<i64>("writes").ok())
-            .unwrap_or(0);
-        Ok(u64::try_from(writes).unwrap_or(0))
+        self.counter(cypher::GRAPH_VERSION, "writes").await
     }
 
     async fn apply(&self, batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
