@@ -147,7 +147,7 @@ fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
         support: 1,
     };
     record.props.extend(timeline.to_props());
-    batch.nodes.push(record);
+    batch.nodes.push(record.into());
     batch.edges.push(edge(&id, RelType::Subject, &a));
     batch.edges.push(edge(&id, RelType::Value, &b));
     let assertion = NodeId::new(Label::Assertion, &format!("report-{report_number}#{n}"));
@@ -158,7 +158,8 @@ fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
             quote: None,
             made_at: None,
         }
-        .to_record(),
+        .to_record()
+        .into(),
     );
     batch.edges.push(edge(&assertion, RelType::MadeIn, &report));
     batch.edges.push(edge(&assertion, RelType::About, &id));
@@ -170,10 +171,9 @@ fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
     if denied {
         let denial_report = NodeId::new(Label::Report, &format!("denial-{n}"));
         let denial = NodeId::new(Label::Assertion, &format!("denial-{n}#0"));
-        batch.nodes.push(report_record(
-            &denial_report,
-            asserted + chrono::Days::new(1),
-        ));
+        batch
+            .nodes
+            .push(report_record(&denial_report, asserted + chrono::Days::new(1)).into());
         batch.nodes.push(
             Assertion {
                 id: denial.clone(),
@@ -181,7 +181,8 @@ fn claim_into(batch: &mut WriteBatch, n: usize, (a, b): (NodeId, NodeId)) {
                 quote: None,
                 made_at: None,
             }
-            .to_record(),
+            .to_record()
+            .into(),
         );
         let denier = outlet((report_number + 1) % OUTLETS);
         batch
@@ -228,7 +229,7 @@ async fn generate(store: &dyn Store, options: &Options) {
     let entities: Vec<NodeRecord> = people.chain(outlets).collect();
     for chunk in entities.chunks(20_000) {
         let batch = WriteBatch {
-            nodes: chunk.to_vec(),
+            nodes: chunk.iter().cloned().map(Arc::new).collect(),
             ..WriteBatch::default()
         };
         store.apply(&batch).await.expect("the entities are written");
@@ -239,7 +240,7 @@ async fn generate(store: &dyn Store, options: &Options) {
     for n in 0..options.claims {
         if n.is_multiple_of(10) {
             let report = NodeId::new(Label::Report, &format!("report-{}", n / 10));
-            batch.nodes.push(report_record(&report, day(n / 10)));
+            batch.nodes.push(report_record(&report, day(n / 10)).into());
             batch.edges.push(edge(
                 &report,
                 RelType::PublishedBy,

@@ -193,7 +193,7 @@ impl Importer {
             .0
             .nodes
             .into_iter()
-            .map(|node| node.id)
+            .map(|node| node.id.clone())
             .collect();
         let reports = inputs
             .iter()

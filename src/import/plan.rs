@@ -2,6 +2,7 @@
 //! conflict and refinement links of the claims it introduces.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -112,6 +113,8 @@ pub(super) fn number_reports(batch: &mut WriteBatch, version: u64) {
         .iter_mut()
         .filter(|n| n.label() == Label::Report);
     for (index, record) in reports.enumerate() {
+        // Not shared yet: the batch is still being built.
+        let record = Arc::make_mut(record);
         let order = version
             .saturating_mul(1_000_000)
             .saturating_add(index as u64);
@@ -151,7 +154,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
         });
         let mut record = dated(&report);
         record.props.insert(INPUT.into(), Value::String(canonical));
-        batch.nodes.push(record);
+        batch.nodes.push(Arc::new(record));
         if let Some(publisher) = &input.publisher {
             if let Some(org) = resolver.lookup(publisher) {
                 batch
@@ -176,7 +179,8 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                     description: entity.description.clone(),
                     organization_kind: entity.organization_kind,
                 }
-                .to_record(),
+                .to_record()
+                .into(),
             );
         }
         for source in &input.sources {
@@ -188,7 +192,8 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                     count: source.count,
                     anonymous: source.anonymous,
                 }
-                .to_record(),
+                .to_record()
+                .into(),
             );
             let links = [
                 (&source.affiliation, RelType::AffiliatedWith),
@@ -233,7 +238,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                 valid_from: date(&claim.valid_from),
                 valid_to: date(&claim.valid_to),
             };
-            batch.nodes.push(claim.to_record());
+            batch.nodes.push(Arc::new(claim.to_record()));
             claims.push(claim);
         }
         for (index, assertion) in input.assertions.iter().enumerate() {
@@ -246,7 +251,8 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                     quote: assertion.quote.clone(),
                     made_at: date(&assertion.made_at),
                 }
-                .to_record(),
+                .to_record()
+                .into(),
             );
             batch.edges.push(edge(&id, RelType::MadeIn, &report_id));
             batch.edges.push(edge(

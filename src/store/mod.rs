@@ -13,7 +13,6 @@ pub mod search;
 pub mod sqlite;
 pub mod walk;
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -183,7 +182,9 @@ pub struct WriteBatch {
     /// Edges deleted before the nodes and edges below are written (absent ones are
     /// ignored): what an entity merge moves, and conflict links it re-derives.
     pub removed_edges: Vec<EdgeRecord>,
-    pub nodes: Vec<NodeRecord>,
+    /// Shared, so that an overlay of the batch and a store writing it on another thread
+    /// read the same records instead of copies.
+    pub nodes: Vec<Arc<NodeRecord>>,
     pub edges: Vec<EdgeRecord>,
     /// Properties set on nodes after the nodes and edges above are written, overwriting the
     /// properties they name: what the import derives (materialised statuses) rather than
@@ -199,8 +200,8 @@ pub struct WriteBatch {
 impl WriteBatch {
     /// The batch's nodes as they are created, each with its updates already applied, so a
     /// store can write a new node once instead of writing it and then updating it. Nodes
-    /// without updates are borrowed.
-    pub fn nodes_as_created(&self) -> Vec<Cow<'_, NodeRecord>> {
+    /// without updates are shared.
+    pub fn nodes_as_created(&self) -> Vec<Arc<NodeRecord>> {
         let mut updates: HashMap<&NodeId, Vec<&NodeRecord>> = HashMap::new();
         for update in &self.updates {
             updates.entry(&update.id).or_default().push(update);
@@ -208,13 +209,13 @@ impl WriteBatch {
         self.nodes
             .iter()
             .map(|node| match updates.get(&node.id) {
-                None => Cow::Borrowed(node),
+                None => Arc::clone(node),
                 Some(updates) => {
-                    let mut node = node.clone();
+                    let mut node = NodeRecord::clone(node);
                     for update in updates {
                         node.patch(&update.props);
                     }
-                    Cow::Owned(node)
+                    Arc::new(node)
                 }
             })
             .collect()

@@ -40,9 +40,7 @@ impl Overlay {
         let mut new_nodes = HashMap::new();
         for node in batch.nodes_as_created() {
             // The first of a repeated node is the one `apply` writes.
-            new_nodes
-                .entry(node.id.clone())
-                .or_insert_with(|| Arc::new(node.into_owned()));
+            new_nodes.entry(node.id.clone()).or_insert(node);
         }
         let mut updates: HashMap<NodeId, Vec<usize>> = HashMap::new();
         for (index, update) in batch.updates.iter().enumerate() {

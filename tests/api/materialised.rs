@@ -253,12 +253,12 @@ conformance! {
             given
         };
         let stored = person("stored", "Stored");
-        store.apply(&WriteBatch { nodes: vec![stored.clone()], ..WriteBatch::default() }).await.unwrap();
+        store.apply(&WriteBatch { nodes: vec![stored.clone().into()], ..WriteBatch::default() }).await.unwrap();
 
         // A store may write a created node's updates with it; the outcome must not show it.
         let created = person("created", "Created");
         let batch = WriteBatch {
-            nodes: vec![created.clone(), stored.clone()],
+            nodes: vec![created.clone().into(), stored.clone().into()],
             updates: vec![
                 record("created", json!({ "note": "derived", "gone": null })),
                 record("created", json!({ "extra": 1 })),

@@ -3,6 +3,7 @@
 //! parameters.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -294,8 +295,8 @@ RETURN {total}[x IN page | x.k] AS keys, [x IN page | {{s: '', id: x.n.id, p: pr
 ///
 /// [`WriteBatch::nodes_as_created`]: crate::store::WriteBatch::nodes_as_created
 pub fn nodes_by_label(
-    nodes: &[NodeRecord],
-    as_created: &[std::borrow::Cow<'_, NodeRecord>],
+    nodes: &[Arc<NodeRecord>],
+    as_created: &[Arc<NodeRecord>],
 ) -> BTreeMap<Label, Vec<Value>> {
     let mut rows: BTreeMap<Label, Vec<Value>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();

@@ -339,7 +339,7 @@ mod tests {
             to: to.id.clone(),
         };
         let batch = WriteBatch {
-            nodes: vec![ada.clone(), bob.clone(), eve.clone()],
+            nodes: vec![ada.clone().into(), bob.clone().into(), eve.clone().into()],
             edges: vec![link(&bob)],
             ..WriteBatch::default()
         };
@@ -376,7 +376,7 @@ mod tests {
         let store = SqliteStore::open(dir.path()).expect("the store opens");
         let id = NodeId::new(Label::Person, "ada");
         let batch = WriteBatch {
-            nodes: vec![person("ada", "Ada")],
+            nodes: vec![person("ada", "Ada").into()],
             ..WriteBatch::default()
         };
         store.apply(&batch).await.expect("written");
