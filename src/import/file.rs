@@ -74,11 +74,27 @@ pub trait Progress {
     fn rejected(&self, rejection: &Rejection);
 }
 
+/// Where a report came from, kept for the rejects file and the messages.
+struct Origin {
+    /// `file:line`, or `file:item N` in a JSON array.
+    at: String,
+    /// The line as given.
+    text: String,
+}
+
 /// One report read from a file, not yet imported.
 struct Item {
-    at: String,
-    text: String,
+    origin: Origin,
     parsed: Result<Line, String>,
+}
+
+impl Item {
+    fn new(at: String, text: String, parsed: Result<Line, String>) -> Self {
+        Self {
+            origin: Origin { at, text },
+            parsed,
+        }
+    }
 }
 
 fn parse(text: &str) -> Result<Line, String> {
@@ -166,11 +182,7 @@ async fn read_all(run: &mut Run<'_>, paths: &[PathBuf]) -> anyhow::Result<()> {
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             if !text.trim().is_empty() {
                 let parsed = parse(&text);
-                batch.push(Item {
-                    at: format!("{name}:{line_number}"),
-                    text,
-                    parsed,
-                });
+                batch.push(Item::new(format!("{name}:{line_number}"), text, parsed));
             }
             if batch.len() >= options.batch {
                 let items = std::mem::take(&mut batch);
@@ -200,9 +212,10 @@ struct Run<'a> {
     sent: VecDeque<Sent>,
 }
 
-/// A batch sent to the target: its items, and what was known of them before sending.
+/// A batch sent to the target: where its items came from, and what was known of them
+/// before sending.
 struct Sent {
-    items: Vec<Item>,
+    items: Vec<Origin>,
     /// The position among `items` of each input sent.
     positions: Vec<usize>,
     /// Items refused before sending (unreadable lines), by position.
@@ -242,10 +255,13 @@ impl Run<'_> {
         let mut refused: Vec<(usize, Vec<RejectionError>)> = Vec::new();
         let mut inputs = Vec::new();
         let mut positions = Vec::new();
-        for (position, item) in items.iter().enumerate() {
-            match &item.parsed {
+        let mut origins = Vec::with_capacity(items.len());
+        // The inputs move to the target; the lines stay, for the rejects.
+        for (position, item) in items.into_iter().enumerate() {
+            origins.push(item.origin);
+            match item.parsed {
                 Ok(Line::Report(input)) => {
-                    inputs.push(input.as_ref().clone());
+                    inputs.push(*input);
                     positions.push(position);
                 }
                 // Split off before: never reaches here.
@@ -255,14 +271,14 @@ impl Run<'_> {
                     vec![RejectionError {
                         code: InputErrorCode::InvalidValue.as_str().to_string(),
                         input_path: String::new(),
-                        message: message.clone(),
+                        message,
                     }],
                 )),
             }
         }
         let strict = self.options.strict;
         let sent = Sent {
-            items,
+            items: origins,
             positions,
             refused,
         };
@@ -272,7 +288,7 @@ impl Run<'_> {
             return self.settle(sent, BatchOutcome::default());
         }
         self.sent.push_back(sent);
-        let outcomes = self.target.import_batch(&inputs, strict).await?;
+        let outcomes = self.target.import_batch(inputs, strict).await?;
         self.settle_all(outcomes)
     }
 
@@ -347,7 +363,7 @@ impl Run<'_> {
                     &mut self.summary,
                     &mut self.rejects,
                     self.progress,
-                    &item,
+                    &item.origin,
                     errors,
                 )?;
             }
@@ -362,7 +378,7 @@ fn reject(
     summary: &mut ImportSummary,
     rejects: &mut Option<Rejects>,
     progress: &dyn Progress,
-    item: &Item,
+    item: &Origin,
     errors: Vec<RejectionError>,
 ) -> anyhow::Result<()> {
     let rejection = Rejection {
@@ -383,22 +399,20 @@ fn whole_document(name: &str, text: &str) -> Vec<Item> {
         Ok(serde_json::Value::Array(items)) => items
             .into_iter()
             .enumerate()
-            .map(|(n, value)| Item {
-                at: format!("{name}:item {}", n + 1),
-                text: value.to_string(),
-                parsed: Line::parse(value),
+            .map(|(n, value)| {
+                let text = value.to_string();
+                Item::new(format!("{name}:item {}", n + 1), text, Line::parse(value))
             })
             .collect(),
-        Ok(value) => vec![Item {
-            at: name.to_string(),
-            text: value.to_string(),
-            parsed: Line::parse(value),
-        }],
-        Err(error) => vec![Item {
-            at: name.to_string(),
-            text: String::new(),
-            parsed: Err(format!("not JSON or NDJSON: {error}")),
-        }],
+        Ok(value) => {
+            let text = value.to_string();
+            vec![Item::new(name.to_string(), text, Line::parse(value))]
+        }
+        Err(error) => vec![Item::new(
+            name.to_string(),
+            String::new(),
+            Err(format!("not JSON or NDJSON: {error}")),
+        )],
     }
 }
 

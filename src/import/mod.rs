@@ -15,7 +15,7 @@ mod resolve;
 pub mod target;
 mod validate;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -218,12 +218,10 @@ impl Importer {
                 applied.existing.push(node);
             }
         }
+        // A batch creates thousands of nodes: looked up, not searched, for each report.
+        let created: HashSet<&NodeId> = applied.created.iter().collect();
         // Nobody listening is fine.
-        for report in derived
-            .reports
-            .iter()
-            .filter(|r| applied.created.contains(r))
-        {
+        for report in derived.reports.iter().filter(|r| created.contains(r)) {
             let _ = self.imported.send(report.clone());
         }
         for change in derived.status_changes {

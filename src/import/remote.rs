@@ -155,10 +155,10 @@ fn inner_path(path: &[Value]) -> String {
 impl ImportTarget for RemoteTarget {
     async fn import_batch(
         &self,
-        inputs: &[ReportInput],
+        inputs: Vec<ReportInput>,
         atomic: bool,
     ) -> anyhow::Result<Vec<BatchOutcome>> {
-        Ok(vec![self.import_one(inputs, atomic).await?])
+        Ok(vec![self.import_one(&inputs, atomic).await?])
     }
 
     async fn merge(&self, keys: &MergeKeys) -> anyhow::Result<Merged> {

@@ -34,7 +34,7 @@ pub trait ImportTarget: Send + Sync {
     /// reports, refusing the others and those that need them.
     async fn import_batch(
         &self,
-        inputs: &[ReportInput],
+        inputs: Vec<ReportInput>,
         atomic: bool,
     ) -> anyhow::Result<Vec<BatchOutcome>>;
 
@@ -65,7 +65,7 @@ impl LocalTarget {
 impl ImportTarget for LocalTarget {
     async fn import_batch(
         &self,
-        inputs: &[ReportInput],
+        inputs: Vec<ReportInput>,
         atomic: bool,
     ) -> anyhow::Result<Vec<BatchOutcome>> {
         if atomic {
@@ -73,11 +73,7 @@ impl ImportTarget for LocalTarget {
             outcomes.extend(self.app.importer.import_batch(inputs, atomic).await?);
             return Ok(outcomes);
         }
-        let finished = self
-            .pipeline
-            .send(inputs.to_vec(), &BASE)
-            .await
-            .map_err(domain)?;
+        let finished = self.pipeline.send(inputs, &BASE).await.map_err(domain)?;
         Ok(finished.map(partial_outcome).into_iter().collect())
     }
 
@@ -103,12 +99,12 @@ const BASE: [PathSegment; 1] = [PathSegment::Field("line")];
 impl ImportTarget for Importer {
     async fn import_batch(
         &self,
-        inputs: &[ReportInput],
+        inputs: Vec<ReportInput>,
         atomic: bool,
     ) -> anyhow::Result<Vec<BatchOutcome>> {
         let mut outcome = BatchOutcome::default();
         if atomic {
-            match self.import(inputs, &BASE, true).await {
+            match self.import(&inputs, &BASE, true).await {
                 Ok(applied) => count(&mut outcome, &applied),
                 Err(super::ImportFailure::Invalid(errors)) => {
                     for error in &errors {
@@ -123,7 +119,7 @@ impl ImportTarget for Importer {
             }
             return Ok(vec![outcome]);
         }
-        let partial = self.import_valid(inputs, &BASE).await.map_err(domain)?;
+        let partial = self.import_valid(&inputs, &BASE).await.map_err(domain)?;
         Ok(vec![partial_outcome(partial)])
     }
 
