@@ -378,17 +378,17 @@ fn reject(
     summary: &mut ImportSummary,
     rejects: &mut Option<Rejects>,
     progress: &dyn Progress,
-    item: &Origin,
+    origin: &Origin,
     errors: Vec<RejectionError>,
 ) -> anyhow::Result<()> {
     let rejection = Rejection {
-        at: item.at.clone(),
+        at: origin.at.clone(),
         errors,
     };
     summary.rejected += 1;
     progress.rejected(&rejection);
     if let Some(rejects) = rejects {
-        rejects.write(&item.text, &rejection)?;
+        rejects.write(&origin.text, &rejection)?;
     }
     Ok(())
 }
