@@ -154,7 +154,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
         });
         let mut record = dated(&report);
         record.props.insert(INPUT.into(), Value::String(canonical));
-        batch.nodes.push(Arc::new(record));
+        batch.nodes.push(record.into());
         if let Some(publisher) = &input.publisher {
             if let Some(org) = resolver.lookup(publisher) {
                 batch
@@ -238,7 +238,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                 valid_from: date(&claim.valid_from),
                 valid_to: date(&claim.valid_to),
             };
-            batch.nodes.push(Arc::new(claim.to_record()));
+            batch.nodes.push(claim.to_record().into());
             claims.push(claim);
         }
         for (index, assertion) in input.assertions.iter().enumerate() {
