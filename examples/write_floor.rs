@@ -1,0 +1,230 @@
+//! What SQLite itself costs for the rows `kg import` writes: the floor of the embedded
+//! store's import rate at kg's schema, whatever kg does before it writes.
+//!
+//! It reads the rows an import left in a store (nodes in the order they were written, their
+//! search texts, edges), then inserts them into a fresh file with the same schema, pragmas
+//! and statements as kg's writer, in as many transactions as the import had batches, with
+//! nothing else to do. Variants leave parts of the schema out, to show what each costs.
+//!
+//! ```text
+//! cargo build --release --bin kg --example corpus --example write_floor
+//! target/release/examples/corpus --reports 10000 --seed 1 > c10k.ndjson
+//! target/release/kg import c10k.ndjson --data-dir /tmp/kg-floor
+//! target/release/examples/write_floor /tmp/kg-floor/kg.sqlite3 [--batches 20] [--rounds 3]
+//! ```
+//!
+//! Prints, per variant, the median CPU and wall time of a round and the reports a second
+//! they allow, as a Markdown table. The variants run interleaved, round by round.
+
+use std::time::Instant;
+
+use rusqlite::{params, Connection};
+
+type Rows = Vec<[String; 4]>;
+
+struct Written {
+    schema: Vec<String>,
+    nodes: Rows,
+    search: Vec<[Option<String>; 3]>,
+    edges: Vec<[String; 3]>,
+    reports: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Schema,
+    NoSearch,
+    NoJsonIndexes,
+    KeysOnly,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [
+        Variant::Schema,
+        Variant::NoSearch,
+        Variant::NoJsonIndexes,
+        Variant::KeysOnly,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Schema => "kg's schema",
+            Variant::NoSearch => "without the search index",
+            Variant::NoJsonIndexes => "without the json_extract indexes",
+            Variant::KeysOnly => "keys only (no index, no search)",
+        }
+    }
+
+    fn keeps(self, statement: &str) -> bool {
+        let search = statement.contains("node_search");
+        let index = statement.contains("CREATE INDEX");
+        match self {
+            Variant::Schema => true,
+            Variant::NoSearch => !search,
+            Variant::NoJsonIndexes => !(index && statement.contains("json_extract")),
+            Variant::KeysOnly => !search && !index,
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let store = args.first().ok_or_else(|| {
+        anyhow::anyhow!("usage: write_floor STORE_FILE [--batches N] [--rounds N]")
+    })?;
+    let option = |name: &str, default: usize| -> anyhow::Result<usize> {
+        match args.iter().position(|a| a == name) {
+            Some(i) => Ok(args
+                .get(i + 1)
+                .map(|v| v.parse())
+                .transpose()?
+                .unwrap_or(default)),
+            None => Ok(default),
+        }
+    };
+    let batches = option("--batches", 20)?.max(1);
+    let rounds = option("--rounds", 3)?.max(1);
+    let written = read(store)?;
+    let scratch = tempfile::tempdir()?;
+    let mut times: Vec<(Variant, Vec<(f64, f64)>)> =
+        Variant::ALL.iter().map(|v| (*v, Vec::new())).collect();
+    for round in 0..rounds {
+        for (variant, runs) in &mut times {
+            let path = scratch.path().join(format!("floor-{round}.sqlite3"));
+            runs.push(insert(&written, *variant, &path, batches)?);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+    println!(
+        "{} reports: {} nodes, {} edges, {} batches, {rounds} rounds\n",
+        written.reports,
+        written.nodes.len(),
+        written.edges.len(),
+        batches
+    );
+    println!("| rows written with | CPU, median | wall, median | reports/s (by CPU) |");
+    println!("|---|---|---|---|");
+    for (variant, runs) in times {
+        let cpu = median(runs.iter().map(|r| r.0).collect());
+        let wall = median(runs.iter().map(|r| r.1).collect());
+        println!(
+            "| {} | {cpu:.2} s | {wall:.2} s | {:.0} |",
+            variant.name(),
+            written.reports as f64 / cpu
+        );
+    }
+    Ok(())
+}
+
+/// The rows an import left in `store`, in the order it wrote them.
+fn read(store: &str) -> anyhow::Result<Written> {
+    let c = Connection::open(store)?;
+    let mut schema = Vec::new();
+    let mut statement = c.prepare(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'node_search_%'
+         ORDER BY rowid",
+    )?;
+    for sql in statement.query_map([], |row| row.get::<_, String>(0))? {
+        schema.push(sql?);
+    }
+    let mut statement = c.prepare("SELECT id, label, sort_key, props FROM nodes ORDER BY rowid")?;
+    let nodes = statement
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?
+        .collect::<Result<Rows, _>>()?;
+    let mut statement =
+        c.prepare("SELECT id, primary_text, secondary_text FROM node_search ORDER BY rowid")?;
+    let search = statement
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?
+        .collect::<Result<Vec<_>, _>>()?;
+    // Each edge goes with the batch that wrote its first end, as kg's batches do.
+    let mut statement = c.prepare(
+        "SELECT e.src, e.rel, e.dst FROM edges e JOIN nodes n ON n.id = e.src ORDER BY n.rowid",
+    )?;
+    let edges = statement
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let reports = c.query_row(
+        "SELECT count(*) FROM nodes WHERE label = 'Report'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )?;
+    Ok(Written {
+        schema,
+        nodes,
+        search,
+        edges,
+        reports: usize::try_from(reports)?,
+    })
+}
+
+/// Inserts every row into a fresh store at `path`: CPU and wall seconds.
+fn insert(
+    written: &Written,
+    variant: Variant,
+    path: &std::path::Path,
+    batches: usize,
+) -> anyhow::Result<(f64, f64)> {
+    let mut c = Connection::open(path)?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    for statement in written.schema.iter().filter(|s| variant.keeps(s)) {
+        c.execute_batch(statement)?;
+    }
+    let search = variant.keeps("node_search");
+    let (cpu, wall) = (cpu_seconds()?, Instant::now());
+    for batch in 0..batches {
+        let part = |len: usize| len * batch / batches..len * (batch + 1) / batches;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut node = tx.prepare_cached(
+                "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO NOTHING",
+            )?;
+            for [id, label, sort_key, props] in &written.nodes[part(written.nodes.len())] {
+                node.execute(params![id, label, sort_key, props])?;
+            }
+            if search {
+                let mut text = tx.prepare_cached(
+                    "INSERT INTO node_search (id, primary_text, secondary_text) VALUES (?1, ?2, ?3)",
+                )?;
+                for [id, primary, secondary] in &written.search[part(written.search.len())] {
+                    text.execute(params![id, primary, secondary])?;
+                }
+            }
+            let mut edge = tx.prepare_cached(
+                "INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)",
+            )?;
+            for [src, rel, dst] in &written.edges[part(written.edges.len())] {
+                edge.execute(params![src, rel, dst])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok((cpu_seconds()? - cpu, wall.elapsed().as_secs_f64()))
+}
+
+/// This process's CPU time so far (user and system), from `/proc/self/stat`.
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("no field {i} in /proc/self/stat"))?
+            .parse::<f64>()?)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name, in
+    // ticks of 1/100 s on Linux.
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
