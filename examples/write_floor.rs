@@ -55,14 +55,21 @@ impl Variant {
         }
     }
 
+    /// Whether the variant has the search index (and so writes search texts).
+    fn searches(self) -> bool {
+        matches!(self, Variant::Schema | Variant::NoJsonIndexes)
+    }
+
+    /// Whether the variant keeps this statement of kg's schema.
     fn keeps(self, statement: &str) -> bool {
-        let search = statement.contains("node_search");
         let index = statement.contains("CREATE INDEX");
+        if statement.contains("node_search") {
+            return self.searches();
+        }
         match self {
-            Variant::Schema => true,
-            Variant::NoSearch => !search,
+            Variant::Schema | Variant::NoSearch => true,
             Variant::NoJsonIndexes => !(index && statement.contains("json_extract")),
-            Variant::KeysOnly => !search && !index,
+            Variant::KeysOnly => !index,
         }
     }
 }
@@ -172,7 +179,6 @@ fn insert(
     for statement in written.schema.iter().filter(|s| variant.keeps(s)) {
         c.execute_batch(statement)?;
     }
-    let search = variant.keeps("node_search");
     let (cpu, wall) = (cpu_seconds()?, Instant::now());
     for batch in 0..batches {
         let part = |len: usize| len * batch / batches..len * (batch + 1) / batches;
@@ -185,7 +191,7 @@ fn insert(
             for [id, label, sort_key, props] in &written.nodes[part(written.nodes.len())] {
                 node.execute(params![id, label, sort_key, props])?;
             }
-            if search {
+            if variant.searches() {
                 let mut text = tx.prepare_cached(
                     "INSERT INTO node_search (id, primary_text, secondary_text) VALUES (?1, ?2, ?3)",
                 )?;

@@ -14,8 +14,9 @@ use kg::import::remote::RemoteTarget;
 use kg::import::target::{ImportTarget, LocalTarget};
 
 // kg allocates and frees many small strings and records per request and per imported
-// report, across threads; jemalloc does that faster than the system's allocator at about
-// the same resident memory (BENCHMARKS.md, "The allocator").
+// report, across threads. jemalloc does that faster than the system's allocator for a few
+// MB more resident memory (BENCHMARKS.md, "The allocator, and SQLite's own floor for the
+// write"). The library chooses none: its examples run on the system's.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
