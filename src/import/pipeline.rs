@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use super::partial::DerivedValid;
-use super::{Importer, PartialOutcome, PathSegment, ReportInput};
+use super::{Derived, Importer, PartialOutcome, PathSegment, ReportInput};
 use crate::domain::{DomainError, Graph};
 use crate::store::overlay::Overlay;
 use crate::store::{ApplyOutcome, StoreError};
@@ -94,7 +94,11 @@ impl Pipeline {
         let (graph, version) = match before {
             Some(before) => {
                 let graph = match before.writing() {
-                    Some(batch) => Graph::new(Arc::new(Overlay::new(Arc::clone(store), batch))),
+                    Some(derived) => Graph::new(Arc::new(Overlay::knowing_absent(
+                        Arc::clone(store),
+                        Arc::clone(&derived.batch),
+                        Arc::clone(&derived.absent),
+                    ))),
                     None => self.importer.graph.clone(),
                 };
                 (graph, before.version_after)
@@ -172,12 +176,7 @@ impl Pipeline {
 impl InFlight {
     /// The batch being written, which the next is derived on top of; none when there was
     /// nothing to write.
-    fn writing(&self) -> Option<Arc<crate::store::WriteBatch>> {
-        let derived = self
-            .valid
-            .derived
-            .as_ref()
-            .filter(|_| self.write.is_some())?;
-        Some(Arc::clone(&derived.batch))
+    fn writing(&self) -> Option<&Derived> {
+        self.valid.derived.as_ref().filter(|_| self.write.is_some())
     }
 }

@@ -1,7 +1,7 @@
 //! Reference resolution: every key an input refers to must be introduced by the batch or
 //! already stored, as a node of the right kind. One store call for the whole batch.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::error::InputErrorCode;
@@ -31,6 +31,8 @@ pub(super) struct Resolver {
     declared_claims: BTreeMap<String, Label>,
     batch_reports: BTreeMap<String, usize>,
     pub stored: HashMap<NodeId, Arc<NodeRecord>>,
+    /// Every id looked for in the store: those missing from `stored` are not there.
+    looked_up: HashSet<NodeId>,
 }
 
 impl Resolver {
@@ -84,7 +86,26 @@ impl Resolver {
             declared_claims,
             batch_reports,
             stored: graph.records(&lookup).await?,
+            looked_up: lookup.into_iter().collect(),
         })
+    }
+
+    /// Those of `ids` the store does not hold: known from the lookup above, and for the
+    /// rest (a report's sources and assertions) looked up now, in one store call.
+    pub async fn absent(
+        &self,
+        graph: &Graph,
+        ids: impl Iterator<Item = &NodeId>,
+    ) -> Result<HashSet<NodeId>, DomainError> {
+        let (known, unknown): (Vec<&NodeId>, Vec<&NodeId>) =
+            ids.partition(|id| self.looked_up.contains(*id));
+        let unknown: Vec<NodeId> = unknown.into_iter().cloned().collect();
+        let found = graph.records(&unknown).await?;
+        let known = known
+            .into_iter()
+            .filter(|id| !self.stored.contains_key(*id));
+        let unknown = unknown.iter().filter(|id| !found.contains_key(*id));
+        Ok(known.chain(unknown).cloned().collect())
     }
 
     fn stored_entity(&self, key: &str) -> Vec<NodeId> {

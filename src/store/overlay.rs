@@ -1,6 +1,7 @@
 //! A store seen as if a batch were already applied: how an import derives what its batch
 //! changes (materialised statuses) before writing it, so that both go in one transaction.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -22,6 +23,10 @@ type EdgeIndex = HashMap<RelType, HashMap<NodeId, Vec<usize>>>;
 ///
 /// Reading it gives the same answer before and after the batch commits, so a batch can be
 /// derived on an overlay of the one still being written.
+///
+/// Told which of the batch's nodes the store lacks, it answers for them from the batch
+/// alone: most of what an import reads back is what it is about to create, and asking the
+/// store about those was most of its store reads.
 pub struct Overlay {
     store: Arc<dyn Store>,
     batch: Arc<WriteBatch>,
@@ -33,10 +38,23 @@ pub struct Overlay {
     edges_from: EdgeIndex,
     edges_to: EdgeIndex,
     removed: HashSet<EdgeRecord>,
+    absent: Arc<HashSet<NodeId>>,
 }
 
 impl Overlay {
     pub fn new(store: Arc<dyn Store>, batch: Arc<WriteBatch>) -> Self {
+        Self::knowing_absent(store, batch, Arc::default())
+    }
+
+    /// An overlay told that the store holds none of the `absent` nodes, as the batch's
+    /// derivation found them. The store is not asked about them, for nodes or for edges: a
+    /// node the store lacks has no stored edges either, as every edge is written in the
+    /// batch of its ends or after it.
+    pub fn knowing_absent(
+        store: Arc<dyn Store>,
+        batch: Arc<WriteBatch>,
+        absent: Arc<HashSet<NodeId>>,
+    ) -> Self {
         let mut new_nodes = HashMap::new();
         for node in batch.nodes_as_created() {
             // The first of a repeated node is the one `apply` writes.
@@ -63,7 +81,17 @@ impl Overlay {
             edges_from,
             edges_to,
             removed,
+            absent,
         }
+    }
+
+    /// Those of `ids` the store may hold.
+    fn maybe_stored<'a>(&self, ids: &'a [NodeId]) -> Cow<'a, [NodeId]> {
+        if self.absent.is_empty() {
+            return Cow::Borrowed(ids);
+        }
+        let ids = ids.iter().filter(|id| !self.absent.contains(*id));
+        Cow::Owned(ids.cloned().collect())
     }
 
     /// The batch's updates to this node, in order, applied as `apply` does.
@@ -86,7 +114,12 @@ impl Store for Overlay {
     }
 
     async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Arc<NodeRecord>>, StoreError> {
-        let mut found = self.store.nodes(ids).await?;
+        let asked = self.maybe_stored(ids);
+        let mut found = if asked.is_empty() {
+            Vec::new()
+        } else {
+            self.store.nodes(&asked).await?
+        };
         // Stored nodes win: `apply` leaves them untouched, then updates them.
         for record in &mut found {
             self.update(record);
@@ -110,7 +143,12 @@ impl Store for Overlay {
         rel: RelType,
         direction: Direction,
     ) -> Result<Vec<EdgeRecord>, StoreError> {
-        let mut edges = self.store.edges(ids, rel, direction).await?;
+        let asked = self.maybe_stored(ids);
+        let mut edges = if asked.is_empty() {
+            Vec::new()
+        } else {
+            self.store.edges(&asked, rel, direction).await?
+        };
         edges.retain(|e| !self.removed.contains(e));
         let index = match direction {
             Direction::Out => &self.edges_from,
@@ -162,5 +200,85 @@ impl Store for Overlay {
 
     async fn apply(&self, _batch: &WriteBatch) -> Result<ApplyOutcome, StoreError> {
         Err(StoreError::Internal("an overlay is read-only".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Label;
+    use crate::store::counting::CountingStore;
+    use crate::store::sqlite::SqliteStore;
+
+    fn node(label: Label, key: &str) -> NodeRecord {
+        let props = json!({ "id": format!("{}:{key}", label.as_str()), "name": key });
+        NodeRecord {
+            id: NodeId::new(label, key),
+            props: props.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_store_is_not_asked_about_nodes_it_is_known_to_lack() {
+        let dir = tempfile::tempdir().expect("a temporary dir");
+        let sqlite = SqliteStore::open(dir.path()).expect("the store opens");
+        let (stored, fresh) = (node(Label::Person, "ada"), node(Label::Claim, "c1"));
+        let earlier = EdgeRecord {
+            from: node(Label::Claim, "c0").id,
+            rel: RelType::Subject,
+            to: stored.id.clone(),
+        };
+        sqlite
+            .apply(&WriteBatch {
+                nodes: vec![stored.clone().into(), node(Label::Claim, "c0").into()],
+                edges: vec![earlier.clone()],
+                ..WriteBatch::default()
+            })
+            .await
+            .expect("written");
+        let counting = Arc::new(CountingStore::new(Arc::new(sqlite)));
+        let link = EdgeRecord {
+            from: fresh.id.clone(),
+            rel: RelType::Subject,
+            to: stored.id.clone(),
+        };
+        let batch = Arc::new(WriteBatch {
+            nodes: vec![fresh.clone().into()],
+            edges: vec![link.clone()],
+            ..WriteBatch::default()
+        });
+        let absent = Arc::new(HashSet::from([fresh.id.clone()]));
+        let knowing = Overlay::knowing_absent(counting.clone(), Arc::clone(&batch), absent);
+        let plain = Overlay::new(counting.clone(), batch);
+
+        let ids = |records: Vec<Arc<NodeRecord>>| {
+            let mut ids: Vec<NodeId> = records.iter().map(|r| r.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        let only_fresh = std::slice::from_ref(&fresh.id);
+        assert_eq!(
+            ids(knowing.nodes(only_fresh).await.expect("read")),
+            only_fresh
+        );
+        let out = knowing.edges(only_fresh, RelType::Subject, Direction::Out);
+        assert_eq!(out.await.expect("read"), std::slice::from_ref(&link));
+        assert_eq!(counting.calls(), 0, "nothing was asked of the store");
+
+        // Nodes the store may hold are still asked about, and the answers are the plain
+        // overlay's.
+        let both = [fresh.id.clone(), stored.id.clone()];
+        let nodes = ids(knowing.nodes(&both).await.expect("read"));
+        assert_eq!(nodes, ids(plain.nodes(&both).await.expect("read")));
+        assert_eq!(nodes.len(), 2);
+        for direction in [Direction::Out, Direction::In] {
+            let known = knowing.edges(&both, RelType::Subject, direction).await;
+            let asked = plain.edges(&both, RelType::Subject, direction).await;
+            assert_eq!(known.expect("read"), asked.expect("read"));
+        }
+        let into_stored = knowing.edges(&both, RelType::Subject, Direction::In).await;
+        assert_eq!(into_stored.expect("read"), [earlier, link]);
     }
 }
