@@ -4,7 +4,9 @@
 //! It reads the rows an import left in a store (nodes in the order they were written, their
 //! search texts, edges), then inserts them into a fresh file with the same schema, pragmas
 //! and statements as kg's writer, in as many transactions as the import had batches, with
-//! nothing else to do. Variants leave parts of the schema out, to show what each costs.
+//! nothing else to do. Variants leave parts of the schema out, to show what each costs, and
+//! one writes the same rows at a cheaper schema (integer edge ends, stored columns), to show
+//! what migrating to it would give.
 //!
 //! ```text
 //! cargo build --release --bin kg --example corpus --example write_floor
@@ -16,8 +18,10 @@
 //! Prints, per variant, the median CPU and wall time of a round and the reports a second
 //! they allow, as a Markdown table. The variants run interleaved, round by round.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
+use kg::model::RelType;
 use rusqlite::{params, Connection};
 
 type Rows = Vec<[String; 4]>;
@@ -27,6 +31,8 @@ struct Written {
     nodes: Rows,
     search: Vec<[Option<String>; 3]>,
     edges: Vec<[String; 3]>,
+    /// The position among `nodes` of each edge's later end, in order.
+    edge_batches: Vec<usize>,
     reports: usize,
 }
 
@@ -36,14 +42,45 @@ enum Variant {
     NoSearch,
     NoJsonIndexes,
     KeysOnly,
+    IntegerEnds,
+    IntegerEndsKnown,
 }
 
+/// The cheaper schema `Variant::IntegerEnds` writes, with kg's search table: every index of
+/// kg's, but edges between the nodes' integer row ids, the relation as a number, and the
+/// properties the listings filter and sort by as columns of their own.
+const INTEGER_ENDS_SCHEMA: &str = "
+CREATE TABLE nodes (
+    nid         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    label       TEXT NOT NULL,
+    sort_key    TEXT NOT NULL,
+    props       TEXT NOT NULL,
+    status      TEXT,
+    sort_date   TEXT,
+    merged_into TEXT
+);
+CREATE INDEX nodes_by_label ON nodes (label, sort_key, id);
+CREATE TABLE edges (
+    src INTEGER NOT NULL,
+    rel INTEGER NOT NULL,
+    dst INTEGER NOT NULL,
+    PRIMARY KEY (src, rel, dst)
+) WITHOUT ROWID;
+CREATE INDEX edges_by_dst ON edges (dst, rel, src);
+CREATE INDEX nodes_by_status ON nodes (label, status);
+CREATE INDEX nodes_by_date ON nodes (label, coalesce(sort_date, '~'), id);
+CREATE INDEX nodes_merged ON nodes (label) WHERE merged_into IS NOT NULL;
+";
+
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 6] = [
         Variant::Schema,
         Variant::NoSearch,
         Variant::NoJsonIndexes,
         Variant::KeysOnly,
+        Variant::IntegerEnds,
+        Variant::IntegerEndsKnown,
     ];
 
     fn name(self) -> &'static str {
@@ -52,12 +89,25 @@ impl Variant {
             Variant::NoSearch => "without the search index",
             Variant::NoJsonIndexes => "without the json_extract indexes",
             Variant::KeysOnly => "keys only (no index, no search)",
+            Variant::IntegerEnds => "integer edge ends and stored columns, ends looked up",
+            Variant::IntegerEndsKnown => "integer edge ends and stored columns, ends known",
         }
+    }
+
+    /// Whether the variant writes the cheaper schema.
+    fn integer_ends(self) -> bool {
+        matches!(self, Variant::IntegerEnds | Variant::IntegerEndsKnown)
     }
 
     /// Whether the variant has the search index (and so writes search texts).
     fn searches(self) -> bool {
-        matches!(self, Variant::Schema | Variant::NoJsonIndexes)
+        matches!(
+            self,
+            Variant::Schema
+                | Variant::NoJsonIndexes
+                | Variant::IntegerEnds
+                | Variant::IntegerEndsKnown
+        )
     }
 
     /// Whether the variant keeps this statement of kg's schema.
@@ -70,6 +120,7 @@ impl Variant {
             Variant::Schema | Variant::NoSearch => true,
             Variant::NoJsonIndexes => !(index && statement.contains("json_extract")),
             Variant::KeysOnly => !index,
+            Variant::IntegerEnds | Variant::IntegerEndsKnown => false,
         }
     }
 }
@@ -145,13 +196,27 @@ fn read(store: &str) -> anyhow::Result<Written> {
     let search = statement
         .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?
         .collect::<Result<Vec<_>, _>>()?;
-    // Each edge goes with the batch that wrote its first end, as kg's batches do.
-    let mut statement = c.prepare(
-        "SELECT e.src, e.rel, e.dst FROM edges e JOIN nodes n ON n.id = e.src ORDER BY n.rowid",
-    )?;
-    let edges = statement
-        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?
-        .collect::<Result<Vec<_>, _>>()?;
+    // Each edge goes with the batch that writes the later of its ends, as kg's batches do
+    // (a batch's edges run between nodes it writes or that are stored already).
+    let position: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, [id, ..])| (id.as_str(), i))
+        .collect();
+    let mut statement = c.prepare("SELECT src, rel, dst FROM edges")?;
+    let mut edges: Vec<(usize, [String; 3])> = Vec::new();
+    for row in statement.query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))? {
+        let edge: [String; 3] = row?;
+        let end = |id: &String| {
+            position
+                .get(id.as_str())
+                .copied()
+                .ok_or_else(|| anyhow::anyhow!("edge end {id} is not a stored node"))
+        };
+        edges.push((end(&edge[0])?.max(end(&edge[2])?), edge));
+    }
+    edges.sort_by_key(|(later, _)| *later);
+    let (edge_batches, edges) = edges.into_iter().unzip();
     let reports = c.query_row(
         "SELECT count(*) FROM nodes WHERE label = 'Report'",
         [],
@@ -162,6 +227,7 @@ fn read(store: &str) -> anyhow::Result<Written> {
         nodes,
         search,
         edges,
+        edge_batches,
         reports: usize::try_from(reports)?,
     })
 }
@@ -179,17 +245,26 @@ fn insert(
     for statement in written.schema.iter().filter(|s| variant.keeps(s)) {
         c.execute_batch(statement)?;
     }
+    if variant.integer_ends() {
+        c.execute_batch(INTEGER_ENDS_SCHEMA)?;
+    }
+    let mut row_ids = HashMap::new();
     let (cpu, wall) = (cpu_seconds()?, Instant::now());
     for batch in 0..batches {
         let part = |len: usize| len * batch / batches..len * (batch + 1) / batches;
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
-            let mut node = tx.prepare_cached(
-                "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO NOTHING",
-            )?;
-            for [id, label, sort_key, props] in &written.nodes[part(written.nodes.len())] {
-                node.execute(params![id, label, sort_key, props])?;
+            let nodes = part(written.nodes.len());
+            if variant.integer_ends() {
+                insert_with_columns(&tx, &written.nodes[nodes.clone()], &mut row_ids)?;
+            } else {
+                let mut node = tx.prepare_cached(
+                    "INSERT INTO nodes (id, label, sort_key, props) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO NOTHING",
+                )?;
+                for [id, label, sort_key, props] in &written.nodes[nodes.clone()] {
+                    node.execute(params![id, label, sort_key, props])?;
+                }
             }
             if variant.searches() {
                 let mut text = tx.prepare_cached(
@@ -199,16 +274,107 @@ fn insert(
                     text.execute(params![id, primary, secondary])?;
                 }
             }
-            let mut edge = tx.prepare_cached(
-                "INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)",
-            )?;
-            for [src, rel, dst] in &written.edges[part(written.edges.len())] {
-                edge.execute(params![src, rel, dst])?;
+            let ends = &written.edge_batches;
+            let first = ends.partition_point(|&later| later < nodes.start);
+            let last = ends.partition_point(|&later| later < nodes.end);
+            let edges = &written.edges[first..last];
+            if variant.integer_ends() {
+                let known = (variant == Variant::IntegerEndsKnown).then_some(&row_ids);
+                insert_integer_edges(&tx, edges, known)?;
+            } else {
+                let mut edge = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)",
+                )?;
+                for [src, rel, dst] in edges {
+                    edge.execute(params![src, rel, dst])?;
+                }
             }
         }
         tx.commit()?;
     }
-    Ok((cpu_seconds()? - cpu, wall.elapsed().as_secs_f64()))
+    let timed = (cpu_seconds()? - cpu, wall.elapsed().as_secs_f64());
+    // A variant that wrote fewer rows would look cheaper than it is.
+    for (table, expected) in [
+        ("nodes", written.nodes.len()),
+        ("edges", written.edges.len()),
+    ] {
+        let count: i64 = c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        anyhow::ensure!(
+            usize::try_from(count)? == expected,
+            "{}: {count} {table} written of {expected}",
+            variant.name()
+        );
+    }
+    Ok(timed)
+}
+
+/// Nodes with the properties listings use as columns of their own, keeping their row ids.
+/// The properties are parsed here, inside the timed part, though kg would have them at hand.
+fn insert_with_columns(
+    tx: &rusqlite::Transaction,
+    nodes: &[[String; 4]],
+    row_ids: &mut HashMap<String, i64>,
+) -> anyhow::Result<()> {
+    let mut node = tx.prepare_cached(
+        "INSERT INTO nodes (id, label, sort_key, props, status, sort_date, merged_into)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+    )?;
+    for [id, label, sort_key, props] in nodes {
+        let parsed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(props)?;
+        let column = |name: &str| {
+            parsed
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        node.execute(params![
+            id,
+            label,
+            sort_key,
+            props,
+            column("status"),
+            column("sort_date"),
+            column("merged_into")
+        ])?;
+        row_ids.insert(id.clone(), tx.last_insert_rowid());
+    }
+    Ok(())
+}
+
+/// Edges between the ends' row ids, the relation numbered by its name. With `row_ids`, the
+/// ends' row ids are known (kg would have them for the nodes it writes and reads); without,
+/// each end is looked up by its text id in the statement.
+fn insert_integer_edges(
+    tx: &rusqlite::Transaction,
+    edges: &[[String; 3]],
+    row_ids: Option<&HashMap<String, i64>>,
+) -> anyhow::Result<()> {
+    let mut by_text = tx.prepare_cached(
+        "INSERT OR IGNORE INTO edges (src, rel, dst)
+         SELECT s.nid, ?2, d.nid FROM nodes AS s, nodes AS d WHERE s.id = ?1 AND d.id = ?3",
+    )?;
+    let mut by_row_id =
+        tx.prepare_cached("INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)")?;
+    for [src, rel, dst] in edges {
+        let number = RelType::ALL
+            .iter()
+            .position(|known| known.as_str() == rel)
+            .ok_or_else(|| anyhow::anyhow!("unknown relation {rel}"))?;
+        let number = i64::try_from(number)?;
+        match row_ids {
+            None => by_text.execute(params![src, number, dst])?,
+            Some(row_ids) => {
+                let row_id = |id: &String| {
+                    row_ids
+                        .get(id)
+                        .copied()
+                        .ok_or_else(|| anyhow::anyhow!("no row id for {id}"))
+                };
+                by_row_id.execute(params![row_id(src)?, number, row_id(dst)?])?
+            }
+        };
+    }
+    Ok(())
 }
 
 /// This process's CPU time so far (user and system), from `/proc/self/stat`.
