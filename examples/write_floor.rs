@@ -5,8 +5,8 @@
 //! search texts, edges), then inserts them into a fresh file with the same schema, pragmas
 //! and statements as kg's writer, in as many transactions as the import had batches, with
 //! nothing else to do. Variants leave parts of the schema out, to show what each costs, and
-//! one writes the same rows at a cheaper schema (integer edge ends, stored columns), to show
-//! what migrating to it would give.
+//! two write the same rows at a cheaper schema (integer edge ends, stored columns; the ends'
+//! row ids looked up or known), to show what migrating to it would give.
 //!
 //! ```text
 //! cargo build --release --bin kg --example corpus --example write_floor
