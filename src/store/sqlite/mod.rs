@@ -325,6 +325,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn only_nodes_with_text_get_search_rows() {
+        let dir = tempfile::tempdir().expect("a temporary dir");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        let textless = NodeRecord {
+            id: NodeId::new(Label::Assertion, "r1#0"),
+            props: json!({ "id": "Assertion:r1#0", "stance": "ASSERTS" })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let batch = WriteBatch {
+            nodes: vec![person("ada", "Ada Lovelace").into(), textless.into()],
+            ..WriteBatch::default()
+        };
+        store.apply(&batch).await.expect("written");
+        let file = Connection::open(dir.path().join(DATABASE_FILE)).expect("the file opens");
+        let rows: Vec<String> = file
+            .prepare("SELECT id FROM node_search")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("search rows");
+        assert_eq!(rows, ["Person:ada"]);
+        let found = store.search("lovelace", 10).await.expect("searched");
+        assert_eq!(found, [NodeId::new(Label::Person, "ada")]);
+    }
+
+    #[tokio::test]
     async fn cached_links_never_outlive_a_write() {
         let dir = tempfile::tempdir().expect("a temporary dir");
         let store = SqliteStore::open(dir.path()).expect("the store opens");
