@@ -42,6 +42,7 @@ enum Variant {
     NoSearch,
     NoJsonIndexes,
     KeysOnly,
+    NoEvidenceEdges,
     IntegerEnds,
     IntegerEndsKnown,
 }
@@ -74,11 +75,12 @@ CREATE INDEX nodes_merged ON nodes (label) WHERE merged_into IS NOT NULL;
 ";
 
 impl Variant {
-    const ALL: [Variant; 6] = [
+    const ALL: [Variant; 7] = [
         Variant::Schema,
         Variant::NoSearch,
         Variant::NoJsonIndexes,
         Variant::KeysOnly,
+        Variant::NoEvidenceEdges,
         Variant::IntegerEnds,
         Variant::IntegerEndsKnown,
     ];
@@ -89,6 +91,7 @@ impl Variant {
             Variant::NoSearch => "without the search index",
             Variant::NoJsonIndexes => "without the json_extract indexes",
             Variant::KeysOnly => "keys only (no index, no search)",
+            Variant::NoEvidenceEdges => "kg's schema, without the evidence edges",
             Variant::IntegerEnds => "integer edge ends and stored columns, ends looked up",
             Variant::IntegerEndsKnown => "integer edge ends and stored columns, ends known",
         }
@@ -105,6 +108,7 @@ impl Variant {
             self,
             Variant::Schema
                 | Variant::NoJsonIndexes
+                | Variant::NoEvidenceEdges
                 | Variant::IntegerEnds
                 | Variant::IntegerEndsKnown
         )
@@ -117,7 +121,7 @@ impl Variant {
             return self.searches();
         }
         match self {
-            Variant::Schema | Variant::NoSearch => true,
+            Variant::Schema | Variant::NoSearch | Variant::NoEvidenceEdges => true,
             Variant::NoJsonIndexes => !(index && statement.contains("json_extract")),
             Variant::KeysOnly => !index,
             Variant::IntegerEnds | Variant::IntegerEndsKnown => false,
@@ -286,6 +290,9 @@ fn insert(
                     "INSERT OR IGNORE INTO edges (src, rel, dst) VALUES (?1, ?2, ?3)",
                 )?;
                 for [src, rel, dst] in edges {
+                    if variant == Variant::NoEvidenceEdges && is_evidence(rel) {
+                        continue;
+                    }
                     edge.execute(params![src, rel, dst])?;
                 }
             }
@@ -294,10 +301,11 @@ fn insert(
     }
     let timed = (cpu_seconds()? - cpu, wall.elapsed().as_secs_f64());
     // A variant that wrote fewer rows would look cheaper than it is.
-    for (table, expected) in [
-        ("nodes", written.nodes.len()),
-        ("edges", written.edges.len()),
-    ] {
+    let edges = match variant {
+        Variant::NoEvidenceEdges => written.edges.iter().filter(|e| !is_evidence(&e[1])).count(),
+        _ => written.edges.len(),
+    };
+    for (table, expected) in [("nodes", written.nodes.len()), ("edges", edges)] {
         let count: i64 = c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         anyhow::ensure!(
             usize::try_from(count)? == expected,
@@ -306,6 +314,12 @@ fn insert(
         );
     }
     Ok(timed)
+}
+
+/// Whether edges of this relation are evidence edges (an organisation's stance on a claim),
+/// which kg derives from assertions, their reports and sources.
+fn is_evidence(rel: &str) -> bool {
+    RelType::parse(rel).is_some_and(|rel| rel.evidence_stance().is_some())
 }
 
 /// Nodes with the properties listings use as columns of their own, keeping their row ids.
