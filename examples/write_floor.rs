@@ -4,9 +4,10 @@
 //! It reads the rows an import left in a store (nodes in the order they were written, their
 //! search texts, edges), then inserts them into a fresh file with the same schema, pragmas
 //! and statements as kg's writer, in as many transactions as the import had batches, with
-//! nothing else to do. Variants leave parts of the schema out, to show what each costs, and
-//! two write the same rows at a cheaper schema (integer edge ends, stored columns; the ends'
-//! row ids looked up or known), to show what migrating to it would give.
+//! nothing else to do. Variants leave parts of the schema (or the evidence edges) out, to
+//! show what each costs, and two write the same rows at a cheaper schema (integer edge ends,
+//! stored columns; the ends' row ids looked up or known), to show what migrating to it would
+//! give.
 //!
 //! ```text
 //! cargo build --release --bin kg --example corpus --example write_floor
