@@ -89,6 +89,17 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// A report's source: sources are keyed within their report (keys cannot hold `#`).
+pub(super) fn source_id(report: &str, source: &str) -> NodeId {
+    NodeId::new(Label::Source, &format!("{report}#{source}"))
+}
+
+/// A report's assertion, keyed within its report by its own key or else its place.
+pub(super) fn assertion_id(report: &str, index: usize, key: Option<&str>) -> NodeId {
+    let local = key.map_or_else(|| index.to_string(), str::to_string);
+    NodeId::new(Label::Assertion, &format!("{report}#{local}"))
+}
+
 fn date(text: &Option<String>) -> Option<ReportedDate> {
     text.as_deref().and_then(|t| t.parse().ok())
 }
@@ -184,7 +195,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
             );
         }
         for source in &input.sources {
-            let id = NodeId::new(Label::Source, &format!("{key}#{}", source.key));
+            let id = source_id(key, &source.key);
             batch.nodes.push(
                 Source {
                     id: id.clone(),
@@ -242,8 +253,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
             claims.push(claim);
         }
         for (index, assertion) in input.assertions.iter().enumerate() {
-            let local = assertion.key.clone().unwrap_or_else(|| index.to_string());
-            let id = NodeId::new(Label::Assertion, &format!("{key}#{local}"));
+            let id = assertion_id(key, index, assertion.key.as_deref());
             batch.nodes.push(
                 Assertion {
                     id: id.clone(),
@@ -261,7 +271,7 @@ pub(super) fn build(resolver: &Resolver, inputs: &[ReportInput]) -> (WriteBatch,
                 &NodeId::new(Label::Claim, &assertion.claim),
             ));
             for cited in &assertion.cites {
-                let source = NodeId::new(Label::Source, &format!("{key}#{cited}"));
+                let source = source_id(key, cited);
                 batch.edges.push(edge(&id, RelType::Cites, &source));
             }
             let claim = NodeId::new(Label::Claim, &assertion.claim);

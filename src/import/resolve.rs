@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::error::InputErrorCode;
 use super::input::{ClaimValueInput, EntityType, ReportInput};
+use super::plan::{assertion_id, source_id};
 use super::validate::{at, report_key, Checker, Path, F, I};
 use crate::domain::attributes::{attribute, ValueKind};
 use crate::domain::entity_candidates as graph_candidates;
@@ -45,6 +46,11 @@ impl Resolver {
             if let Some(key) = report_key(input) {
                 batch_reports.entry(key.to_string()).or_insert(index);
                 lookup.push(NodeId::new(Label::Report, key));
+                // Looked up too, so that the importer knows which nodes of the batch are
+                // new without asking again (`absent`).
+                lookup.extend(input.sources.iter().map(|s| source_id(key, &s.key)));
+                let assertions = input.assertions.iter().enumerate();
+                lookup.extend(assertions.map(|(i, a)| assertion_id(key, i, a.key.as_deref())));
             }
             lookup.extend(
                 input
@@ -90,8 +96,8 @@ impl Resolver {
         })
     }
 
-    /// Those of `ids` the store does not hold: known from the lookup above, and for the
-    /// rest (a report's sources and assertions) looked up now, in one store call.
+    /// Those of `ids` the store does not hold: known from the lookup above, which covers
+    /// every node a batch creates; any other id is looked up now, in one store call.
     pub async fn absent(
         &self,
         graph: &Graph,
