@@ -2,7 +2,7 @@
 //! relationship types are formatted in only from the code's allow-lists; values are always
 //! parameters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -32,21 +32,23 @@ WHERE all(term IN $terms WHERE any(word IN n.search_words WHERE word STARTS WITH
 RETURN n.id AS id, n.search_primary AS primary_text, n.search_secondary AS secondary_text
 LIMIT $limit";
 
-/// Creates the nodes that are absent, leaving present ones untouched, and tells which
-/// this import created.
-/// Creates the rows' nodes that do not exist yet, and tells which were created. The look-up
-/// is by `KgNode.id` alone, the unique constraint's label: a `MERGE` on both labels does
-/// the same on Neo4j, but the test server then scans the kind's nodes for every row (a
+/// Creates the rows' nodes that do not exist yet, and tells which were created and each
+/// node's element id, by which [`merge_edges`] finds it again in the same transaction. The
+/// look-up is by `KgNode.id` alone, the unique constraint's label: a `MERGE` on both labels
+/// does the same on Neo4j, but the test server then scans the kind's nodes for every row (a
 /// batch took seconds at a few thousand claims). Writes hold the import lock (see
 /// [`LOCK_IMPORT_VERSION`]), so no other import creates the same node in between; rows
-/// come deduplicated by id ([`nodes_by_label`]).
+/// come deduplicated by id ([`nodes_by_label`]). The subquery ends in an aggregation, so it
+/// gives one row for every row, created or not.
 pub fn merge_nodes(label: Label) -> String {
     format!(
         "UNWIND $rows AS row
 OPTIONAL MATCH (existing:KgNode {{id: row.id}})
-FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] ELSE [] END |
-  CREATE (n:KgNode:{label} {{id: row.id}}) SET n += row.props, n.kg_import = $import)
-RETURN row.id AS id, existing IS NULL AS created",
+CALL {{ WITH row, existing
+  WITH row WHERE existing IS NULL
+  CREATE (n:KgNode:{label} {{id: row.id}}) SET n += row.props, n.kg_import = $import
+  RETURN collect(n) AS made }}
+RETURN row.id AS id, existing IS NULL AS created, elementId(coalesce(existing, head(made))) AS element",
         label = label.as_str()
     )
 }
@@ -132,26 +134,40 @@ fn plan_steps(plan: &Plan) -> (String, String) {
     (text, columns)
 }
 
-/// Creates the edges of `rel` that are absent.
+/// How an edge row names its ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeEnds {
+    /// By `KgNode.id`: each end is looked up in the id index.
+    Ids,
+    /// By element id, as [`merge_nodes`] returned it in this transaction: each end is found
+    /// by a seek with no index. Element ids are stable only within a transaction, so they
+    /// are never kept beyond it. (Over 10,000 reports the edges took 4.7 s this way on the
+    /// test server, against 13.3 s by `KgNode.id`: BENCHMARKS.md.)
+    Elements,
+}
+
+/// Creates the edges of `rel` that are absent, between ends named as `ends` says (rows of
+/// [`edge_rows`]).
 ///
 /// The pattern names first the end with fewer edges of the type. Neo4j plans `MERGE` on two
 /// bound nodes alike either way (it checks from the end of lower degree); the test server
 /// checks from the first node named, and an organisation's evidence edges run to every
 /// claim it took a stance on, so naming the organisation first made each row read all of
 /// them (ARCHITECTURE.md, "What differs").
-pub fn merge_edges(rel: RelType) -> String {
+pub fn merge_edges(rel: RelType, ends: EdgeEnds) -> String {
     let (evidence, rel) = (rel.evidence_stance().is_some(), rel.as_str());
     let pattern = if evidence {
         format!("(b)<-[:{rel}]-(a)")
     } else {
         format!("(a)-[:{rel}]->(b)")
     };
-    format!(
-        "UNWIND $rows AS row
-MATCH (a:KgNode {{id: row.source}})
-MATCH (b:KgNode {{id: row.target}})
-MERGE {pattern}"
-    )
+    let matches = match ends {
+        EdgeEnds::Ids => "MATCH (a:KgNode {id: row.source})\nMATCH (b:KgNode {id: row.target})",
+        EdgeEnds::Elements => {
+            "MATCH (a) WHERE elementId(a) = row.source\nMATCH (b) WHERE elementId(b) = row.target"
+        }
+    };
+    format!("UNWIND $rows AS row\n{matches}\nMERGE {pattern}")
 }
 
 /// Every entity not merged into another, with its names.
@@ -323,7 +339,7 @@ pub fn nodes_by_label(
     rows
 }
 
-/// Edge rows per relationship type.
+/// Edge rows per relationship type, for [`delete_edges`]: ends by `KgNode.id`.
 pub fn edges_by_type(edges: &[EdgeRecord]) -> BTreeMap<RelType, Vec<Value>> {
     let mut rows: BTreeMap<RelType, Vec<Value>> = BTreeMap::new();
     for edge in edges {
@@ -332,4 +348,65 @@ pub fn edges_by_type(edges: &[EdgeRecord]) -> BTreeMap<RelType, Vec<Value>> {
             .push(json!({ "source": edge.from.to_string(), "target": edge.to.to_string() }));
     }
     rows
+}
+
+/// Edge rows for [`merge_edges`], per relationship type and way of naming the ends: by
+/// element id where `elements` (`KgNode.id` to element id) knows both ends, else by
+/// `KgNode.id`.
+pub fn edge_rows(
+    edges: &[EdgeRecord],
+    elements: &HashMap<String, String>,
+) -> BTreeMap<(RelType, EdgeEnds), Vec<Value>> {
+    let mut rows: BTreeMap<(RelType, EdgeEnds), Vec<Value>> = BTreeMap::new();
+    for edge in edges {
+        let (source, target) = (edge.from.to_string(), edge.to.to_string());
+        let row = match (elements.get(&source), elements.get(&target)) {
+            (Some(a), Some(b)) => (
+                (edge.rel, EdgeEnds::Elements),
+                json!({ "source": a, "target": b }),
+            ),
+            _ => (
+                (edge.rel, EdgeEnds::Ids),
+                json!({ "source": source, "target": target }),
+            ),
+        };
+        rows.entry(row.0).or_default().push(row.1);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NodeId;
+
+    fn edge(from: &str, to: &str) -> EdgeRecord {
+        EdgeRecord {
+            from: NodeId::new(Label::Assertion, from),
+            rel: RelType::About,
+            to: NodeId::new(Label::Claim, to),
+        }
+    }
+
+    #[test]
+    fn edges_name_their_ends_by_element_only_when_both_are_known() {
+        let elements: HashMap<String, String> = [
+            ("Assertion:a".to_string(), "#1:0".to_string()),
+            ("Claim:c".to_string(), "#2:0".to_string()),
+        ]
+        .into();
+        let rows = edge_rows(&[edge("a", "c"), edge("a", "stored")], &elements);
+        assert_eq!(
+            rows[&(RelType::About, EdgeEnds::Elements)],
+            vec![json!({ "source": "#1:0", "target": "#2:0" })]
+        );
+        assert_eq!(
+            rows[&(RelType::About, EdgeEnds::Ids)],
+            vec![json!({ "source": "Assertion:a", "target": "Claim:stored" })]
+        );
+        assert!(
+            merge_edges(RelType::About, EdgeEnds::Elements).contains("elementId(a) = row.source")
+        );
+        assert!(merge_edges(RelType::About, EdgeEnds::Ids).contains("{id: row.source}"));
+    }
 }

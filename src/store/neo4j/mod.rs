@@ -10,6 +10,7 @@ mod cypher;
 mod migrations;
 mod walk;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -291,6 +292,8 @@ impl Neo4jStore {
         }
         let mut outcome = ApplyOutcome::default();
         let created = batch.nodes_as_created();
+        // Each written node's element id, so that its edges find it without the id index.
+        let mut elements = HashMap::new();
         for (label, rows) in cypher::nodes_by_label(&batch.nodes, &created) {
             let mut stream = txn
                 .execute(run(
@@ -299,20 +302,23 @@ impl Neo4jStore {
                 )?)
                 .await?;
             while let Some(row) = stream.next(txn.handle()).await? {
-                let id = row
-                    .get::<String>("id")
-                    .ok()
-                    .and_then(|id| NodeId::parse(&id));
-                match (id, row.get::<bool>("created").unwrap_or(false)) {
+                let id = row.get::<String>("id").ok();
+                if let (Some(id), Ok(element)) = (&id, row.get::<String>("element")) {
+                    elements.insert(id.clone(), element);
+                }
+                match (
+                    id.and_then(|id| NodeId::parse(&id)),
+                    row.get::<bool>("created").unwrap_or(false),
+                ) {
                     (Some(id), true) => outcome.created.push(id),
                     (Some(id), false) => outcome.existing.push(id),
                     (None, _) => {}
                 }
             }
         }
-        for (rel, rows) in cypher::edges_by_type(&batch.edges) {
+        for ((rel, ends), rows) in cypher::edge_rows(&batch.edges, &elements) {
             txn.run(run(
-                cypher::merge_edges(rel),
+                cypher::merge_edges(rel, ends),
                 vec![("rows", Value::Array(rows))],
             )?)
             .await?;
