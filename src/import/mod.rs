@@ -176,10 +176,9 @@ impl Importer {
         plan::number_reports(&mut batch, version);
         let stored: BTreeSet<NodeId> = resolver.stored.keys().cloned().collect();
         let mut status_changes = Vec::new();
-        let mut absent = Arc::default();
         if !batch.nodes.is_empty() {
             plan::link_conflicts(graph, &mut batch, &claims, &stored).await?;
-            absent = Arc::new(
+            batch.absent = Arc::new(
                 resolver
                     .absent(graph, batch.nodes.iter().map(|n| &n.id))
                     .await?,
@@ -187,7 +186,7 @@ impl Importer {
             // Shared with the overlay the statuses are derived on, then taken back whole.
             let shared = Arc::new(std::mem::take(&mut batch));
             let updates =
-                materialise::status_updates(graph, Arc::clone(&shared), Arc::clone(&absent))
+                materialise::status_updates(graph, Arc::clone(&shared), Arc::clone(&shared.absent))
                     .await?;
             batch = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
             batch.updates = updates;
@@ -210,7 +209,6 @@ impl Importer {
             .collect();
         Ok(Derived {
             batch: Arc::new(batch),
-            absent,
             reports,
             repeated,
             status_changes,
@@ -248,8 +246,6 @@ impl Importer {
 struct Derived {
     /// What to write; nothing when every report is stored already.
     batch: Arc<WriteBatch>,
-    /// The batch's nodes the store lacked when it was derived, for an overlay of it.
-    absent: Arc<HashSet<NodeId>>,
     /// The inputs' reports, in order.
     reports: Vec<NodeId>,
     /// The nodes of the reports stored already, which count as existing.

@@ -97,7 +97,7 @@ impl Pipeline {
                     Some(derived) => Graph::new(Arc::new(Overlay::knowing_absent(
                         Arc::clone(store),
                         Arc::clone(&derived.batch),
-                        Arc::clone(&derived.absent),
+                        Arc::clone(&derived.batch.absent),
                     ))),
                     None => self.importer.graph.clone(),
                 };

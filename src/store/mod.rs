@@ -195,6 +195,13 @@ pub struct WriteBatch {
     /// set, the store applies the batch only if no other import has committed since, and
     /// bumps the version; otherwise it fails with [`StoreError::Stale`] and writes nothing.
     pub expect_version: Option<u64>,
+    /// Those of `nodes` the store lacked when the batch was derived, at `expect_version`.
+    /// A store applying the batch at that version (no other import has committed since)
+    /// may create them without looking for them first; an overlay of the batch answers for
+    /// them from the batch alone ([`Overlay::knowing_absent`]). Empty when not known.
+    ///
+    /// [`Overlay::knowing_absent`]: overlay::Overlay::knowing_absent
+    pub absent: Arc<HashSet<NodeId>>,
 }
 
 impl WriteBatch {

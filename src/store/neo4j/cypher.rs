@@ -2,13 +2,13 @@
 //! relationship types are formatted in only from the code's allow-lists; values are always
 //! parameters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use crate::model::record::{EdgeRecord, NodeRecord};
-use crate::model::{Label, RelType};
+use crate::model::{Label, NodeId, RelType};
 use crate::store::search::words;
 use crate::store::{Direction, ListOrder, ListQuery, Plan, StoreError};
 
@@ -51,6 +51,29 @@ CALL {{ WITH row, existing
 RETURN row.id AS id, existing IS NULL AS created, elementId(coalesce(existing, head(made))) AS element",
         label = label.as_str()
     )
+}
+
+/// Creates the rows' nodes, known to be absent ([`NodeWrite::Create`]), and gives each
+/// node's element id as [`merge_nodes`] does.
+pub fn create_nodes(label: Label) -> String {
+    format!(
+        "UNWIND $rows AS row
+CREATE (n:KgNode:{label} {{id: row.id}}) SET n += row.props, n.kg_import = $import
+RETURN row.id AS id, true AS created, elementId(n) AS element",
+        label = label.as_str()
+    )
+}
+
+/// How a batch's node is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeWrite {
+    /// Created unless a node of its id exists ([`merge_nodes`]).
+    Merge,
+    /// Created without looking ([`create_nodes`]): the batch knows the store lacks it, at
+    /// the import version the store has just checked (`WriteBatch::absent`). Should that
+    /// ever be wrong, the unique constraint on `KgNode.id` fails the batch, which then
+    /// writes nothing.
+    Create,
 }
 
 /// Takes the import lock (the write lock on the version node, created when absent; the
@@ -305,7 +328,8 @@ RETURN {total}[x IN page | x.k] AS keys, [x IN page | {{s: '', id: x.n.id, p: pr
     Ok(Listing { text, params })
 }
 
-/// Node rows per label, with the properties the store adds for sorting and search. The
+/// Node rows per label and way of writing them (those in `absent` are created, the others
+/// merged), with the properties the store adds for sorting and search. The
 /// properties written are those of `as_created` (the same nodes with the batch's updates
 /// applied, [`WriteBatch::nodes_as_created`]); sorting and search use what was given.
 ///
@@ -313,8 +337,9 @@ RETURN {total}[x IN page | x.k] AS keys, [x IN page | {{s: '', id: x.n.id, p: pr
 pub fn nodes_by_label(
     nodes: &[Arc<NodeRecord>],
     as_created: &[Arc<NodeRecord>],
-) -> BTreeMap<Label, Vec<Value>> {
-    let mut rows: BTreeMap<Label, Vec<Value>> = BTreeMap::new();
+    absent: &HashSet<NodeId>,
+) -> BTreeMap<(Label, NodeWrite), Vec<Value>> {
+    let mut rows: BTreeMap<(Label, NodeWrite), Vec<Value>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
     // The first of a node's records wins, as `apply` leaves a stored node untouched.
     let first = nodes
@@ -332,7 +357,12 @@ pub fn nodes_by_label(
         props.insert("search_primary".into(), json!(primary));
         props.insert("search_secondary".into(), json!(secondary));
         props.insert("search_words".into(), json!(search_words));
-        rows.entry(node.label())
+        let write = if absent.contains(&node.id) {
+            NodeWrite::Create
+        } else {
+            NodeWrite::Merge
+        };
+        rows.entry((node.label(), write))
             .or_default()
             .push(json!({ "id": node.id.to_string(), "props": props }));
     }
@@ -378,7 +408,7 @@ pub fn edge_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::NodeId;
+    use crate::model::record::Props;
 
     fn edge(from: &str, to: &str) -> EdgeRecord {
         EdgeRecord {
@@ -408,5 +438,27 @@ mod tests {
             merge_edges(RelType::About, EdgeEnds::Elements).contains("elementId(a) = row.source")
         );
         assert!(merge_edges(RelType::About, EdgeEnds::Ids).contains("{id: row.source}"));
+    }
+
+    #[test]
+    fn only_nodes_known_absent_are_created_without_looking() {
+        let node = |key: &str| {
+            Arc::new(NodeRecord {
+                id: NodeId::new(Label::Claim, key),
+                props: Props::new(),
+            })
+        };
+        let nodes = [node("new"), node("maybe")];
+        let absent = HashSet::from([NodeId::new(Label::Claim, "new")]);
+        let rows = nodes_by_label(&nodes, &nodes, &absent);
+        let ids = |write| -> Vec<&str> {
+            rows[&(Label::Claim, write)]
+                .iter()
+                .filter_map(|row| row["id"].as_str())
+                .collect()
+        };
+        assert_eq!(ids(NodeWrite::Create), ["Claim:new"]);
+        assert_eq!(ids(NodeWrite::Merge), ["Claim:maybe"]);
+        assert!(!create_nodes(Label::Claim).contains("MATCH"));
     }
 }

@@ -10,7 +10,7 @@ mod cypher;
 mod migrations;
 mod walk;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -26,8 +26,8 @@ pub use migrations::SearchMode;
 use super::plan::Reached;
 use super::search::{self, Candidate, MAX_CANDIDATES};
 use super::{
-    ApplyOutcome, Direction, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery, Paths,
-    Plan, Store, StoreError, Subgraph, WriteBatch,
+    ApplyOutcome, Direction, Guard, ListQuery, Neighbourhood, NeighbourhoodQuery, Page, PathQuery,
+    Paths, Plan, Store, StoreError, Subgraph, WriteBatch,
 };
 use crate::model::record::{EdgeRecord, NodeRecord};
 use crate::model::{NodeId, RelType};
@@ -257,9 +257,20 @@ impl Neo4jStore {
                 return Ok(Err(StoreError::Stale));
             }
         }
-        if !batch.guards.is_empty() {
-            let guards: Vec<Value> = batch
-                .guards
+        // At the version just checked, the nodes the batch was derived without are still
+        // absent: they are created without looking, and a guard on one cannot fail.
+        let no_nodes = HashSet::new();
+        let absent = match batch.expect_version {
+            Some(_) => &*batch.absent,
+            None => &no_nodes,
+        };
+        let guards: Vec<&Guard> = batch
+            .guards
+            .iter()
+            .filter(|g| !absent.contains(&g.id))
+            .collect();
+        if !guards.is_empty() {
+            let guards: Vec<Value> = guards
                 .iter()
                 .map(
                     |g| json!({ "id": g.id.to_string(), "property": g.property, "value": g.value }),
@@ -294,10 +305,14 @@ impl Neo4jStore {
         let created = batch.nodes_as_created();
         // Each written node's element id, so that its edges find it without the id index.
         let mut elements = HashMap::new();
-        for (label, rows) in cypher::nodes_by_label(&batch.nodes, &created) {
+        for ((label, write), rows) in cypher::nodes_by_label(&batch.nodes, &created, absent) {
+            let text = match write {
+                cypher::NodeWrite::Merge => cypher::merge_nodes(label),
+                cypher::NodeWrite::Create => cypher::create_nodes(label),
+            };
             let mut stream = txn
                 .execute(run(
-                    cypher::merge_nodes(label),
+                    text,
                     vec![("rows", Value::Array(rows)), ("import", json!(import))],
                 )?)
                 .await?;
