@@ -244,3 +244,69 @@ fn listening_beyond_loopback_without_write_tokens_is_refused_unless_allowed() {
     let _ = allowed.wait();
     assert!(line.starts_with("listening on 0.0.0.0:"), "{line}");
 }
+
+/// A batch that wrongly says the store lacks a node it holds is refused whole by the unique
+/// constraint on `KgNode.id`, rather than writing a second node of that id.
+#[tokio::test]
+async fn a_batch_wrong_about_an_absent_node_writes_nothing() {
+    use kg::model::record::NodeRecord;
+    use kg::model::{Label, NodeId};
+    use kg::store::{Store, WriteBatch};
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    let server = neo4j_server();
+    let lease = server.lease().await;
+    let store = kg::store::neo4j::Neo4jStore::connect(&server.config(&lease.name))
+        .await
+        .expect("connects");
+    let node = |key: &str, name: &str| -> Arc<NodeRecord> {
+        let mut record = NodeRecord {
+            id: NodeId::new(Label::Person, key),
+            props: Default::default(),
+        };
+        record.props.insert("name".into(), json!(name));
+        Arc::new(record)
+    };
+    let version = store.import_version().await.expect("version");
+    let first = WriteBatch {
+        nodes: vec![node("held", "as first written")],
+        absent: Arc::new(HashSet::from([NodeId::new(Label::Person, "held")])),
+        expect_version: Some(version),
+        ..WriteBatch::default()
+    };
+    let applied = store.apply(&first).await.expect("the first batch applies");
+    assert_eq!(applied.created, [NodeId::new(Label::Person, "held")]);
+
+    let version = store.import_version().await.expect("version");
+    let wrong = WriteBatch {
+        nodes: vec![node("held", "written again"), node("new", "new")],
+        absent: Arc::new(HashSet::from([
+            NodeId::new(Label::Person, "held"),
+            NodeId::new(Label::Person, "new"),
+        ])),
+        expect_version: Some(version),
+        ..WriteBatch::default()
+    };
+    assert!(
+        store.apply(&wrong).await.is_err(),
+        "the constraint refuses it"
+    );
+    let ids = [
+        NodeId::new(Label::Person, "held"),
+        NodeId::new(Label::Person, "new"),
+    ];
+    let stored = store.nodes(&ids).await.expect("reads");
+    assert_eq!(stored.len(), 1, "nothing of the refused batch was written");
+    assert_eq!(stored[0].props["name"], json!("as first written"));
+    assert_eq!(store.import_version().await.expect("version"), version);
+
+    // Told nothing, the same batch merges the held node and creates the new one.
+    let told_nothing = WriteBatch {
+        absent: Arc::default(),
+        ..wrong
+    };
+    let applied = store.apply(&told_nothing).await.expect("applies");
+    assert_eq!(applied.created, [NodeId::new(Label::Person, "new")]);
+    assert_eq!(applied.existing, [NodeId::new(Label::Person, "held")]);
+}
