@@ -2,7 +2,7 @@
 //! import leaves the graph, written in the import's own transaction. The rule itself stays
 //! in `status.rs`; this only decides what to re-derive.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::attributes::{attribute, OCCURRED, OCCURRED_ON, PARTICIPANT};
@@ -19,16 +19,14 @@ use crate::store::overlay::Overlay;
 use crate::store::{Direction, WriteBatch};
 
 /// The status properties of every claim whose status `batch` can change, derived on the
-/// store as the batch will leave it. `absent` are the batch's nodes the store lacks.
+/// store as the batch will leave it.
 pub async fn status_updates(
     graph: &Graph,
     batch: Arc<WriteBatch>,
-    absent: Arc<HashSet<NodeId>>,
 ) -> Result<Vec<NodeRecord>, DomainError> {
-    let overlay = Graph::new(Arc::new(Overlay::knowing_absent(
+    let overlay = Graph::new(Arc::new(Overlay::new(
         Arc::clone(graph.store()),
         Arc::clone(&batch),
-        absent,
     )));
     let affected = affected_claims(&overlay, &batch, &[]).await?;
     timelines(&overlay, &affected).await

@@ -185,9 +185,7 @@ impl Importer {
             );
             // Shared with the overlay the statuses are derived on, then taken back whole.
             let shared = Arc::new(std::mem::take(&mut batch));
-            let updates =
-                materialise::status_updates(graph, Arc::clone(&shared), Arc::clone(&shared.absent))
-                    .await?;
+            let updates = materialise::status_updates(graph, Arc::clone(&shared)).await?;
             batch = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
             batch.updates = updates;
             // One store read, spared when nobody listens.

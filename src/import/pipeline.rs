@@ -94,10 +94,9 @@ impl Pipeline {
         let (graph, version) = match before {
             Some(before) => {
                 let graph = match before.writing() {
-                    Some(derived) => Graph::new(Arc::new(Overlay::knowing_absent(
+                    Some(derived) => Graph::new(Arc::new(Overlay::new(
                         Arc::clone(store),
                         Arc::clone(&derived.batch),
-                        Arc::clone(&derived.batch.absent),
                     ))),
                     None => self.importer.graph.clone(),
                 };

@@ -198,9 +198,9 @@ pub struct WriteBatch {
     /// Those of `nodes` the store lacked when the batch was derived, at `expect_version`.
     /// A store applying the batch at that version (no other import has committed since)
     /// may create them without looking for them first; an overlay of the batch answers for
-    /// them from the batch alone ([`Overlay::knowing_absent`]). Empty when not known.
+    /// them from the batch alone ([`Overlay::new`]). Empty when not known.
     ///
-    /// [`Overlay::knowing_absent`]: overlay::Overlay::knowing_absent
+    /// [`Overlay::new`]: overlay::Overlay::new
     pub absent: Arc<HashSet<NodeId>>,
 }
 

@@ -24,9 +24,9 @@ type EdgeIndex = HashMap<RelType, HashMap<NodeId, Vec<usize>>>;
 /// Reading it gives the same answer before and after the batch commits, so a batch can be
 /// derived on an overlay of the one still being written.
 ///
-/// Told which of the batch's nodes the store lacks, it answers for them from the batch
-/// alone: most of what an import reads back is what it is about to create, and asking the
-/// store about those was most of its store reads.
+/// Told which of the batch's nodes the store lacks (`WriteBatch::absent`), it answers for
+/// them from the batch alone: most of what an import reads back is what it is about to
+/// create, and asking the store about those was most of its store reads.
 pub struct Overlay {
     store: Arc<dyn Store>,
     batch: Arc<WriteBatch>,
@@ -42,19 +42,11 @@ pub struct Overlay {
 }
 
 impl Overlay {
+    /// The store is not asked about the batch's `absent` nodes, as the batch's derivation
+    /// found them, for nodes or for edges: a node the store lacks has no stored edges
+    /// either, as every edge is written in the batch of its ends or after it.
     pub fn new(store: Arc<dyn Store>, batch: Arc<WriteBatch>) -> Self {
-        Self::knowing_absent(store, batch, Arc::default())
-    }
-
-    /// An overlay told that the store holds none of the `absent` nodes, as the batch's
-    /// derivation found them. The store is not asked about them, for nodes or for edges: a
-    /// node the store lacks has no stored edges either, as every edge is written in the
-    /// batch of its ends or after it.
-    pub fn knowing_absent(
-        store: Arc<dyn Store>,
-        batch: Arc<WriteBatch>,
-        absent: Arc<HashSet<NodeId>>,
-    ) -> Self {
+        let absent = Arc::clone(&batch.absent);
         let mut new_nodes = HashMap::new();
         for node in batch.nodes_as_created() {
             // The first of a repeated node is the one `apply` writes.
@@ -249,8 +241,13 @@ mod tests {
             edges: vec![link.clone()],
             ..WriteBatch::default()
         });
-        let absent = Arc::new(HashSet::from([fresh.id.clone()]));
-        let knowing = Overlay::knowing_absent(counting.clone(), Arc::clone(&batch), absent);
+        let knowing = Overlay::new(
+            counting.clone(),
+            Arc::new(WriteBatch {
+                absent: Arc::new(HashSet::from([fresh.id.clone()])),
+                ..(*batch).clone()
+            }),
+        );
         let plain = Overlay::new(counting.clone(), batch);
 
         let ids = |records: Vec<Arc<NodeRecord>>| {
