@@ -39,13 +39,14 @@ LIMIT $limit";
 /// batch took seconds at a few thousand claims). Writes hold the import lock (see
 /// [`LOCK_IMPORT_VERSION`]), so no other import creates the same node in between; rows
 /// come deduplicated by id ([`nodes_by_label`]). The subquery ends in an aggregation, so it
-/// gives one row for every row, created or not.
+/// gives one row for every row, created or not; its filter projects `existing` again, as a
+/// `WITH ... WHERE` sees only what that `WITH` projects.
 pub fn merge_nodes(label: Label) -> String {
     format!(
         "UNWIND $rows AS row
 OPTIONAL MATCH (existing:KgNode {{id: row.id}})
 CALL {{ WITH row, existing
-  WITH row WHERE existing IS NULL
+  WITH row, existing WHERE existing IS NULL
   CREATE (n:KgNode:{label} {{id: row.id}}) SET n += row.props, n.kg_import = $import
   RETURN collect(n) AS made }}
 RETURN row.id AS id, existing IS NULL AS created, elementId(coalesce(existing, head(made))) AS element",
