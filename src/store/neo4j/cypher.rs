@@ -372,13 +372,10 @@ pub fn nodes_by_label(
 
 /// Edge rows per relationship type, for [`delete_edges`]: ends by `KgNode.id`.
 pub fn edges_by_type(edges: &[EdgeRecord]) -> BTreeMap<RelType, Vec<Value>> {
-    let mut rows: BTreeMap<RelType, Vec<Value>> = BTreeMap::new();
-    for edge in edges {
-        rows.entry(edge.rel)
-            .or_default()
-            .push(json!({ "source": edge.from.to_string(), "target": edge.to.to_string() }));
-    }
-    rows
+    edge_rows(edges, &HashMap::new())
+        .into_iter()
+        .map(|((rel, _), rows)| (rel, rows))
+        .collect()
 }
 
 /// Edge rows for [`merge_edges`], per relationship type and way of naming the ends: by
